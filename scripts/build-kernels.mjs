@@ -1,0 +1,37 @@
+// Compiles the AssemblyScript kernels under stages/**/assembly/ to WebAssembly (SIMD) in dist/.
+// Runs at `npm install` (via `prepare`) and `npm run build`; build output is never committed.
+import { readdirSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function findEntries(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name === 'assembly' && existsSync(join(path, 'index.ts'))) found.push(join(path, 'index.ts'));
+      else if (name !== 'node_modules') found.push(...findEntries(path));
+    }
+  }
+  return found;
+}
+
+for (const entry of findEntries(join(root, 'stages'))) {
+  const moduleDir = dirname(dirname(entry));
+  const outDir = join(root, 'dist', relative(root, moduleDir));
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'kernels.wasm');
+  const { error, stderr } = await asc.main([
+    entry, '--outFile', out, '--optimizeLevel', '3', '--shrinkLevel', '0', '--runtime', 'stub',
+    '--enable', 'simd', '--noAssert', '--initialMemory', '1',
+  ]);
+  if (error) {
+    console.error(stderr.toString());
+    console.error(`build-kernels: ${relative(root, entry)} failed: ${error.message}`);
+    process.exit(1);
+  }
+  console.log(`build-kernels: ${relative(root, out)}`);
+}
