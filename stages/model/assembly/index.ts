@@ -1,0 +1,521 @@
+// WebAssembly SIMD kernels for training one RNN: matrix products, forward pass, BPTT, penalties, Adam.
+// The TypeScript wrapper (../kernels.ts) owns the memory layout and passes byte pointers; every array
+// is float32, row-major, and every row length (n4, the padded hidden size) is a multiple of 4, so
+// whole rows are processed as f32x4 vectors. Padded units have zero weights and stay zero.
+// Notation as in ../network.ts: a_t = s W r_{t-1} + U x_t + b; standard r_t = tanh(a_t);
+// mup h_t = (1-tau) h_{t-1} + tau a_t, r_t = tanh(h_t); y_t = o V r_t + c.
+
+// ---------------------------------------------------------------------------------------------
+// Matrix products. Micro-kernels keep a 4 x 8 block of C in eight f32x4 registers (plus two of B and
+// one broadcast of A: 11 of the 16 xmm registers), which is the largest block V8 keeps unspilled.
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+// C[M, N] = A[M, K] B[K, N]; N a multiple of 4; lda, ldb, ldc in floats.
+export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32): void {
+  const la = <usize>lda << 2;
+  const lb = <usize>ldb << 2;
+  const lc = <usize>ldc << 2;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const bj = b + (<usize>j << 2);
+    const cj = c + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      let pa = a + <usize>i * la;
+      let pb = bj;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        let s = v128.load32_splat(pa);
+        c00 = madd(s, b0, c00);
+        c01 = madd(s, b1, c01);
+        s = v128.load32_splat(pa + la);
+        c10 = madd(s, b0, c10);
+        c11 = madd(s, b1, c11);
+        s = v128.load32_splat(pa + 2 * la);
+        c20 = madd(s, b0, c20);
+        c21 = madd(s, b1, c21);
+        s = v128.load32_splat(pa + 3 * la);
+        c30 = madd(s, b0, c30);
+        c31 = madd(s, b1, c31);
+        pa += 4;
+        pb += lb;
+      }
+      const pc = cj + <usize>i * lc;
+      v128.store(pc, c00);
+      v128.store(pc, c01, 16);
+      v128.store(pc + lc, c10);
+      v128.store(pc + lc, c11, 16);
+      v128.store(pc + 2 * lc, c20);
+      v128.store(pc + 2 * lc, c21, 16);
+      v128.store(pc + 3 * lc, c30);
+      v128.store(pc + 3 * lc, c31, 16);
+    }
+    for (; i < M; i++) {
+      let pa = a + <usize>i * la;
+      let pb = bj;
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const s = v128.load32_splat(pa);
+        c00 = madd(s, v128.load(pb), c00);
+        c01 = madd(s, v128.load(pb, 16), c01);
+        pa += 4;
+        pb += lb;
+      }
+      const pc = cj + <usize>i * lc;
+      v128.store(pc, c00);
+      v128.store(pc, c01, 16);
+    }
+  }
+  for (; j < N; j += 4) {
+    const bj = b + (<usize>j << 2);
+    const cj = c + (<usize>j << 2);
+    let i = 0;
+    for (; i + 4 <= M; i += 4) {
+      let pa = a + <usize>i * la;
+      let pb = bj;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(pb);
+        c0 = madd(v128.load32_splat(pa), b0, c0);
+        c1 = madd(v128.load32_splat(pa + la), b0, c1);
+        c2 = madd(v128.load32_splat(pa + 2 * la), b0, c2);
+        c3 = madd(v128.load32_splat(pa + 3 * la), b0, c3);
+        pa += 4;
+        pb += lb;
+      }
+      const pc = cj + <usize>i * lc;
+      v128.store(pc, c0);
+      v128.store(pc + lc, c1);
+      v128.store(pc + 2 * lc, c2);
+      v128.store(pc + 3 * lc, c3);
+    }
+    for (; i < M; i++) {
+      let pa = a + <usize>i * la;
+      let pb = bj;
+      let c0 = f32x4.splat(0);
+      for (let k = 0; k < K; k++) {
+        c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
+        pa += 4;
+        pb += lb;
+      }
+      v128.store(cj + <usize>i * lc, c0);
+    }
+  }
+}
+
+// Rows of K processed per pass of gemm_tn, so that the A and B panels stay in L2.
+const TN_BLOCK: i32 = 128;
+
+// C[M, N] (+)= A[K, M]^T B[K, N]; M and N multiples of 4; accumulates into C when `accumulate`.
+export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool): void {
+  const la = <usize>lda << 2;
+  const lb = <usize>ldb << 2;
+  const lc = <usize>ldc << 2;
+  for (let k0 = 0; k0 < K; k0 += TN_BLOCK) {
+    const kn = min(TN_BLOCK, K - k0);
+    const add = accumulate || k0 > 0;
+    const ak = a + <usize>k0 * la;
+    const bk = b + <usize>k0 * lb;
+    let j = 0;
+    for (; j + 8 <= N; j += 8) {
+      for (let i = 0; i < M; i += 4) {
+        let pa = ak + (<usize>i << 2);
+        let pb = bk + (<usize>j << 2);
+        const pc = c + <usize>i * lc + (<usize>j << 2);
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        if (add) {
+          c00 = v128.load(pc);
+          c01 = v128.load(pc, 16);
+          c10 = v128.load(pc + lc);
+          c11 = v128.load(pc + lc, 16);
+          c20 = v128.load(pc + 2 * lc);
+          c21 = v128.load(pc + 2 * lc, 16);
+          c30 = v128.load(pc + 3 * lc);
+          c31 = v128.load(pc + 3 * lc, 16);
+        }
+        for (let k = 0; k < kn; k++) {
+          const av = v128.load(pa);
+          const b0 = v128.load(pb);
+          const b1 = v128.load(pb, 16);
+          let s = f32x4.shuffle(av, av, 0, 0, 0, 0);
+          c00 = madd(s, b0, c00);
+          c01 = madd(s, b1, c01);
+          s = f32x4.shuffle(av, av, 1, 1, 1, 1);
+          c10 = madd(s, b0, c10);
+          c11 = madd(s, b1, c11);
+          s = f32x4.shuffle(av, av, 2, 2, 2, 2);
+          c20 = madd(s, b0, c20);
+          c21 = madd(s, b1, c21);
+          s = f32x4.shuffle(av, av, 3, 3, 3, 3);
+          c30 = madd(s, b0, c30);
+          c31 = madd(s, b1, c31);
+          pa += la;
+          pb += lb;
+        }
+        v128.store(pc, c00);
+        v128.store(pc, c01, 16);
+        v128.store(pc + lc, c10);
+        v128.store(pc + lc, c11, 16);
+        v128.store(pc + 2 * lc, c20);
+        v128.store(pc + 2 * lc, c21, 16);
+        v128.store(pc + 3 * lc, c30);
+        v128.store(pc + 3 * lc, c31, 16);
+      }
+    }
+    for (; j < N; j += 4) {
+      for (let i = 0; i < M; i += 4) {
+        let pa = ak + (<usize>i << 2);
+        let pb = bk + (<usize>j << 2);
+        const pc = c + <usize>i * lc + (<usize>j << 2);
+        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+        if (add) {
+          c0 = v128.load(pc);
+          c1 = v128.load(pc + lc);
+          c2 = v128.load(pc + 2 * lc);
+          c3 = v128.load(pc + 3 * lc);
+        }
+        for (let k = 0; k < kn; k++) {
+          const av = v128.load(pa);
+          const b0 = v128.load(pb);
+          c0 = madd(f32x4.shuffle(av, av, 0, 0, 0, 0), b0, c0);
+          c1 = madd(f32x4.shuffle(av, av, 1, 1, 1, 1), b0, c1);
+          c2 = madd(f32x4.shuffle(av, av, 2, 2, 2, 2), b0, c2);
+          c3 = madd(f32x4.shuffle(av, av, 3, 3, 3, 3), b0, c3);
+          pa += la;
+          pb += lb;
+        }
+        v128.store(pc, c0);
+        v128.store(pc + lc, c1);
+        v128.store(pc + 2 * lc, c2);
+        v128.store(pc + 3 * lc, c3);
+      }
+    }
+  }
+}
+
+// B[N, M] = A[M, N]^T (square or rectangular copy; used to keep W^T for the forward product).
+export function transpose(b: usize, a: usize, M: i32, N: i32): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) store<f32>(b + ((<usize>j * M + i) << 2), load<f32>(a + ((<usize>i * N + j) << 2)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tanh(x) ~ x P(x^2) / Q(x^2) on |x| <= 9 (clamped beyond, where tanh rounds to +-1 in float32), with
+// P, Q of degree 4 fitted by us (Lawson-weighted least squares on the relative error, float64).
+// Max error of this float32 evaluation against tanh: 3.3e-7 absolute and relative (about 3 ulp);
+// tests/model/kernels.test.ts checks it against Math.tanh.
+const TANH_CLAMP: f32 = 9.0;
+const P1: f32 = 0.13381017744541168;
+const P2: f32 = 0.0034955788869410753;
+const P3: f32 = 2.0608926206477918e-05;
+const P4: f32 = 1.3354442884860873e-08;
+const Q1: f32 = 0.46714332699775696;
+const Q2: f32 = 0.02587694674730301;
+const Q3: f32 = 0.00032856196048669517;
+const Q4: f32 = 7.776469033160538e-07;
+
+@inline function tanh4(v: v128): v128 {
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
+  const z = f32x4.mul(x, x);
+  let p = madd(z, f32x4.splat(P4), f32x4.splat(P3));
+  p = madd(z, p, f32x4.splat(P2));
+  p = madd(z, p, f32x4.splat(P1));
+  p = madd(z, p, f32x4.splat(1));
+  let q = madd(z, f32x4.splat(Q4), f32x4.splat(Q3));
+  q = madd(z, q, f32x4.splat(Q2));
+  q = madd(z, q, f32x4.splat(Q1));
+  q = madd(z, q, f32x4.splat(1));
+  const t = f32x4.div(f32x4.mul(x, p), q);
+  return f32x4.min(f32x4.max(t, f32x4.splat(-1)), f32x4.splat(1));
+}
+
+// y[i] = tanh(x[i]) for i < count (count a multiple of 4).
+export function tanh_array(y: usize, x: usize, count: i32): void {
+  for (let i = 0; i < count; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward pass over T steps for B trials.
+//   wt [n4, n4] = W^T;  ut [m, n4] = U^T;  bias [n4];  x [T, B, m];  r [T+1, B, n4] with r[0] = 0;
+//   h [T+1, B, n4] (mup state h_t, h[0] = 0; unused for standard, where h = r);  tmp [B, n4] scratch.
+export function forward(wt: usize, ut: usize, bias: usize, x: usize, r: usize, h: usize, tmp: usize,
+  T: i32, B: i32, n4: i32, m: i32, mup: bool, s: f32, tau: f32): void {
+  const row = <usize>n4 << 2;
+  const step = <usize>B * row;
+  memory.fill(r, 0, step);
+  if (mup) memory.fill(h, 0, step);
+  const vs = f32x4.splat(s);
+  const vtau = f32x4.splat(tau);
+  const vkeep = f32x4.splat(1 - tau);
+  for (let t = 0; t < T; t++) {
+    const rprev = r + <usize>t * step;
+    const rnext = rprev + step;
+    // The recurrent product is the only sequential part: [B, n4] = r_{t-1} [B, n4] W^T [n4, n4].
+    if (t > 0) gemm_nn(tmp, rprev, wt, B, n4, n4, n4, n4, n4);
+    else memory.fill(tmp, 0, step);
+    for (let k = 0; k < B; k++) {
+      const pt = tmp + <usize>k * row;
+      const pr = rnext + <usize>k * row;
+      const ph = h + <usize>t * step + <usize>k * row; // h_{t-1}; h_t goes one step further
+      const px = x + ((<usize>(t * B + k) * m) << 2);
+      for (let i: usize = 0; i < row; i += 16) {
+        let a = madd(vs, v128.load(pt + i), v128.load(bias + i));
+        for (let j = 0; j < m; j++) a = madd(v128.load32_splat(px + (<usize>j << 2)), v128.load(ut + <usize>j * row + i), a);
+        if (mup) {
+          const hv = madd(vtau, a, f32x4.mul(vkeep, v128.load(ph + i)));
+          v128.store(ph + step + i, hv);
+          v128.store(pr + i, tanh4(hv));
+        } else {
+          v128.store(pr + i, tanh4(a));
+        }
+      }
+    }
+  }
+}
+
+// y[S, p] = o r[S, n4] V^T + c for the S = T B rows of r (r points at r_1).
+export function readout(y: usize, r: usize, v: usize, c: usize, S: i32, n4: i32, p: i32, o: f32): void {
+  const row = <usize>n4 << 2;
+  for (let k = 0; k < S; k++) {
+    const pr = r + <usize>k * row;
+    for (let q = 0; q < p; q++) {
+      const pv = v + <usize>q * row;
+      let acc = f32x4.splat(0);
+      for (let i: usize = 0; i < row; i += 16) acc = madd(v128.load(pr + i), v128.load(pv + i), acc);
+      const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      store<f32>(y + ((<usize>k * p + q) << 2), o * sum + load<f32>(c + (<usize>q << 2)));
+    }
+  }
+}
+
+// mse = sum(mask (y - target)^2) / sum(mask);  dy = 2 mask (y - target) / sum(mask).  All [count].
+// Sums in float64 so the loss of a large batch does not lose digits. Returns the MSE.
+export function masked_mse(dy: usize, y: usize, target: usize, mask: usize, count: i32): f64 {
+  let total: f64 = 0;
+  let weight: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    const d = load<f32>(y + at) - load<f32>(target + at);
+    const mk = load<f32>(mask + at);
+    total += <f64>(mk * d * d);
+    weight += <f64>mk;
+  }
+  const scale = <f32>(2 / weight);
+  for (let i = 0; i < count; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dy + at, scale * load<f32>(mask + at) * (load<f32>(y + at) - load<f32>(target + at)));
+  }
+  return total / weight;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backpropagation through time. Inputs: w [n4, n4], v [p, n4], x [T, B, m], r [T+1, B, n4] from
+// forward, dy [T, B, p]. Writes e [T, B, n4] (dL/da_t) and the gradients gw [n4, n4], gut [m, n4] (U^T),
+// gb [n4], gv [p, n4], gc [p4]; scratch tmp, g [B, n4].
+//   dr_t = o V^T dy_t + s W^T e_{t+1};  standard e_t = (1 - r_t^2) dr_t;
+//   mup g_t = (1-tau) g_{t+1} + (1 - r_t^2) dr_t, e_t = tau g_t;
+//   gW = s sum_t e_t r_{t-1}^T,  gU = sum_t e_t x_t^T,  gb = sum_t e_t,  gV = o sum_t dy_t r_t^T,  gc = sum_t dy_t.
+export function backward(w: usize, v: usize, x: usize, r: usize, dy: usize, e: usize, tmp: usize, g: usize,
+  gw: usize, gut: usize, gb: usize, gv: usize, gc: usize,
+  T: i32, B: i32, n4: i32, m: i32, p: i32, mup: bool, s: f32, o: f32, tau: f32): void {
+  const row = <usize>n4 << 2;
+  const step = <usize>B * row;
+  memory.fill(gut, 0, <usize>m * row);
+  memory.fill(gb, 0, row);
+  memory.fill(gv, 0, <usize>p * row);
+  memory.fill(gc, 0, <usize>((p + 3) & ~3) << 2);
+  if (mup) memory.fill(g, 0, step);
+  const vs = f32x4.splat(s);
+  const vtau = f32x4.splat(tau);
+  const vkeep = f32x4.splat(1 - tau);
+  const one = f32x4.splat(1);
+  for (let t = T - 1; t >= 0; t--) {
+    const et = e + <usize>t * step;
+    const rt = r + <usize>(t + 1) * step;
+    if (t < T - 1) gemm_nn(tmp, et + step, w, B, n4, n4, n4, n4, n4);
+    else memory.fill(tmp, 0, step);
+    for (let k = 0; k < B; k++) {
+      const pt = tmp + <usize>k * row;
+      const pr = rt + <usize>k * row;
+      const pe = et + <usize>k * row;
+      const pg = g + <usize>k * row;
+      const pdy = dy + ((<usize>(t * B + k) * p) << 2);
+      const px = x + ((<usize>(t * B + k) * m) << 2);
+      for (let q = 0; q < p; q++) store<f32>(gc + (<usize>q << 2), load<f32>(gc + (<usize>q << 2)) + load<f32>(pdy + (<usize>q << 2)));
+      for (let i: usize = 0; i < row; i += 16) {
+        const rv = v128.load(pr + i);
+        let dr = f32x4.mul(vs, v128.load(pt + i));
+        let outer = f32x4.splat(0);
+        for (let q = 0; q < p; q++) {
+          const d = v128.load32_splat(pdy + (<usize>q << 2));
+          outer = madd(d, v128.load(v + <usize>q * row + i), outer);
+          // gV accumulates dy r^T here; the factor o is applied once at the end.
+          v128.store(gv + <usize>q * row + i, madd(d, rv, v128.load(gv + <usize>q * row + i)));
+        }
+        dr = madd(f32x4.splat(o), outer, dr);
+        const slope = f32x4.sub(one, f32x4.mul(rv, rv));
+        let ev: v128;
+        if (mup) {
+          const gv2 = madd(slope, dr, f32x4.mul(vkeep, v128.load(pg + i)));
+          v128.store(pg + i, gv2);
+          ev = f32x4.mul(vtau, gv2);
+        } else {
+          ev = f32x4.mul(slope, dr);
+        }
+        v128.store(pe + i, ev);
+        v128.store(gb + i, f32x4.add(v128.load(gb + i), ev));
+        for (let j = 0; j < m; j++) {
+          const pu = gut + <usize>j * row + i;
+          v128.store(pu, madd(v128.load32_splat(px + (<usize>j << 2)), ev, v128.load(pu)));
+        }
+      }
+    }
+  }
+  const vo = f32x4.splat(o);
+  for (let i: usize = 0; i < <usize>p * row; i += 16) v128.store(gv + i, f32x4.mul(vo, v128.load(gv + i)));
+  // gW = s e^T r_prev over all T B rows at once (e_1 pairs with r_0 = 0, so start at t = 2).
+  if (T > 1) {
+    gemm_tn(gw, e + step, r + step, n4, n4, (T - 1) * B, n4, n4, n4, false);
+    if (s != 1) for (let i: usize = 0; i < <usize>n4 * row; i += 16) v128.store(gw + i, f32x4.mul(vs, v128.load(gw + i)));
+  } else {
+    memory.fill(gw, 0, <usize>n4 * row);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Penalties on W [n4, n4]: adds l1 sign(W) + nuclear polar(W) to gw; returns l1 sum|W| + nuclear sum sigma(W).
+// polar(W) = U V^T (from W = U S V^T) is computed by Newton-Schulz, X <- 1.5 X - 0.5 X X^T X, which
+// maps every singular value in (0, sqrt 3) to 1 using matrix products only. X_0 = W / sigma_max, with
+// sigma_max estimated by power iteration (an estimate from below; NS converges up to sqrt 3 sigma_max).
+// Scratch: x, xx, xxx [n4, n4]; u, z [n4].
+export function penalties(w: usize, gw: usize, x: usize, xx: usize, xxx: usize, u: usize, z: usize, n4: i32, l1: f32, nuclear: f32, maxIter: i32, tol: f32): f64 {
+  const count = <usize>n4 * n4;
+  let value: f64 = 0;
+  if (l1 > 0) {
+    let sum: f64 = 0;
+    for (let i: usize = 0; i < count; i++) {
+      const wi = load<f32>(w + (i << 2));
+      sum += <f64>abs(wi);
+      // sign(0) = 0, so padded entries get no gradient.
+      const sg: f32 = wi > 0 ? 1 : wi < 0 ? -1 : 0;
+      store<f32>(gw + (i << 2), load<f32>(gw + (i << 2)) + l1 * sg);
+    }
+    value += <f64>l1 * sum;
+  }
+  if (nuclear > 0) {
+    const sigma = spectral_norm(w, u, z, n4);
+    if (sigma > 0) {
+      polar(x, w, xx, xxx, n4, <f32>(1 / sigma), maxIter, tol);
+      // sum sigma(W) = trace(polar(W)^T W) = <polar(W), W>.
+      let trace: f64 = 0;
+      for (let i: usize = 0; i < count; i++) {
+        const at = i << 2;
+        const q = load<f32>(x + at);
+        trace += <f64>(q * load<f32>(w + at));
+        store<f32>(gw + at, load<f32>(gw + at) + nuclear * q);
+      }
+      value += <f64>nuclear * trace;
+    }
+  }
+  return value;
+}
+
+// Largest singular value of W [n4, n4] by 12 power iterations on W^T W (a lower estimate).
+function spectral_norm(w: usize, u: usize, z: usize, n4: i32): f64 {
+  const n = <usize>n4;
+  // A deterministic start with no special alignment to any matrix we meet.
+  for (let i: usize = 0; i < n; i++) store<f32>(u + (i << 2), <f32>(1 + 0.37 * <f64>((i * 7) % 11)));
+  let sigma: f64 = 0;
+  for (let it = 0; it < 12; it++) {
+    // z = W u;  u = W^T z / |W^T z|; sigma = |W u| after normalising u.
+    let norm: f64 = 0;
+    for (let i: usize = 0; i < n; i++) norm += <f64>(load<f32>(u + (i << 2)) * load<f32>(u + (i << 2)));
+    if (norm == 0) return 0;
+    const inv = <f32>(1 / Math.sqrt(norm));
+    for (let i: usize = 0; i < n; i++) store<f32>(u + (i << 2), load<f32>(u + (i << 2)) * inv);
+    let zz: f64 = 0;
+    for (let i: usize = 0; i < n; i++) {
+      let sum: f32 = 0;
+      for (let j: usize = 0; j < n; j++) sum += load<f32>(w + ((i * n + j) << 2)) * load<f32>(u + (j << 2));
+      store<f32>(z + (i << 2), sum);
+      zz += <f64>(sum * sum);
+    }
+    sigma = Math.sqrt(zz);
+    memory.fill(u, 0, n << 2);
+    for (let i: usize = 0; i < n; i++) {
+      const zi = load<f32>(z + (i << 2));
+      for (let j: usize = 0; j < n; j++) store<f32>(u + (j << 2), load<f32>(u + (j << 2)) + load<f32>(w + ((i * n + j) << 2)) * zi);
+    }
+  }
+  return sigma;
+}
+
+// x = polar(w) by Newton-Schulz from x = scale w; stops when max |x_{k+1} - x_k| < tol. Returns iterations.
+export function polar(x: usize, w: usize, xx: usize, xxx: usize, n4: i32, scale: f32, maxIter: i32, tol: f32): i32 {
+  const count = <usize>n4 * n4;
+  const vs = f32x4.splat(scale);
+  for (let i: usize = 0; i < count << 2; i += 16) v128.store(x + i, f32x4.mul(vs, v128.load(w + i)));
+  const a = f32x4.splat(1.5);
+  const b = f32x4.splat(-0.5);
+  let it = 0;
+  while (it < maxIter) {
+    it++;
+    gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false); // X^T X
+    gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4); // X X^T X
+    let change = f32x4.splat(0);
+    for (let i: usize = 0; i < count << 2; i += 16) {
+      const old = v128.load(x + i);
+      const next = madd(b, v128.load(xxx + i), f32x4.mul(a, old));
+      change = f32x4.max(change, f32x4.abs(f32x4.sub(next, old)));
+      v128.store(x + i, next);
+    }
+    const worst = max(max(f32x4.extract_lane(change, 0), f32x4.extract_lane(change, 1)), max(f32x4.extract_lane(change, 2), f32x4.extract_lane(change, 3)));
+    if (worst < tol) break;
+  }
+  return it;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optimiser. All over the flat parameter vector [count] (count a multiple of 4).
+
+// Returns sum g^2 (for global-norm clipping).
+export function sum_squares(g: usize, count: i32): f64 {
+  let total: f64 = 0;
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) {
+    const v = v128.load(g + i);
+    const sq = f32x4.mul(v, v);
+    total += <f64>(f32x4.extract_lane(sq, 0) + f32x4.extract_lane(sq, 1) + f32x4.extract_lane(sq, 2) + f32x4.extract_lane(sq, 3));
+  }
+  return total;
+}
+
+// Adam with bias correction, as PyTorch writes it:
+//   m = b1 m + (1-b1) k g;  v = b2 v + (1-b2) (k g)^2;  w -= step m / (sqrt(v) * root + eps)
+// with k the clipping factor, step = lr / (1 - b1^t), root = 1 / sqrt(1 - b2^t).
+export function adam(w: usize, g: usize, m1: usize, m2: usize, count: i32, k: f32, step: f32, root: f32, b1: f32, b2: f32, eps: f32): void {
+  const vk = f32x4.splat(k);
+  const vb1 = f32x4.splat(b1);
+  const vc1 = f32x4.splat(1 - b1);
+  const vb2 = f32x4.splat(b2);
+  const vc2 = f32x4.splat(1 - b2);
+  const vstep = f32x4.splat(step);
+  const vroot = f32x4.splat(root);
+  const veps = f32x4.splat(eps);
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) {
+    const gv = f32x4.mul(vk, v128.load(g + i));
+    const mv = madd(vc1, gv, f32x4.mul(vb1, v128.load(m1 + i)));
+    const vv = madd(vc2, f32x4.mul(gv, gv), f32x4.mul(vb2, v128.load(m2 + i)));
+    v128.store(m1 + i, mv);
+    v128.store(m2 + i, vv);
+    const denom = madd(f32x4.sqrt(vv), vroot, veps);
+    v128.store(w + i, f32x4.sub(v128.load(w + i), f32x4.div(f32x4.mul(vstep, mv), denom)));
+  }
+}

@@ -1,0 +1,329 @@
+// One network's training state in WebAssembly memory, and the calls into the SIMD kernels
+// (assembly/index.ts). Memory is laid out once per network for a largest batch and trial length;
+// a training step then allocates nothing. Inside, hidden rows are padded to n4 = 4 ceil(n/4) units
+// with zero weights, U is kept transposed, and trials are time-major: x [T, B, n_in].
+import { readFileSync } from 'node:fs';
+import type { FloatArray } from '../../src/arrow.js';
+import { readoutScale, recurrentScale, type NetworkConfig, type Penalties, type Trials, type Weights } from './network.js';
+
+// The project's TypeScript libs (ES2023 + node) do not declare WebAssembly; these are the parts we use.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmModule {
+  readonly __brand: 'WasmModule';
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
+};
+
+export interface KernelExports {
+  readonly memory: WasmMemory;
+  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number): void;
+  gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  transpose(b: number, a: number, M: number, N: number): void;
+  tanh_array(y: number, x: number, count: number): void;
+  forward(wt: number, ut: number, bias: number, x: number, r: number, h: number, tmp: number, T: number, B: number, n4: number, m: number, mup: number, s: number, tau: number): void;
+  readout(y: number, r: number, v: number, c: number, S: number, n4: number, p: number, o: number): void;
+  masked_mse(dy: number, y: number, target: number, mask: number, count: number): number;
+  backward(w: number, v: number, x: number, r: number, dy: number, e: number, tmp: number, g: number, gw: number, gut: number, gb: number, gv: number, gc: number,
+    T: number, B: number, n4: number, m: number, p: number, mup: number, s: number, o: number, tau: number): void;
+  penalties(w: number, gw: number, x: number, xx: number, xxx: number, u: number, z: number, n4: number, l1: number, nuclear: number, maxIter: number, tol: number): number;
+  polar(x: number, w: number, xx: number, xxx: number, n4: number, scale: number, maxIter: number, tol: number): number;
+  sum_squares(g: number, count: number): number;
+  adam(w: number, g: number, m1: number, m2: number, count: number, k: number, step: number, root: number, b1: number, b2: number, eps: number): void;
+}
+
+let compiled: WasmModule | undefined;
+
+/** The compiled kernel module (compiled once per thread). */
+export function kernelModule(): WasmModule {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+  return compiled;
+}
+
+/** A fresh instance with its own memory. */
+export function instantiateKernels(): KernelExports {
+  return new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+}
+
+const PAGE = 65536;
+// The kernels use no static data or stack of their own; our buffers start after the first page.
+const BASE = PAGE;
+
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+const ADAM_EPS = 1e-8;
+/** Newton-Schulz stops when no entry of the polar factor moves by more than this (float32 noise). */
+const POLAR_TOL = 1e-6;
+const POLAR_MAX_ITER = 60;
+
+const roundUp = (value: number, multiple: number): number => Math.ceil(value / multiple) * multiple;
+
+/** Byte offsets of every buffer; sizes in floats in the comments. */
+class Layout {
+  #end = BASE;
+  alloc(floats: number): number {
+    const at = this.#end;
+    // 64-byte alignment keeps every buffer on its own cache lines.
+    this.#end += roundUp(floats * 4, 64);
+    return at;
+  }
+  get bytes(): number {
+    return this.#end;
+  }
+}
+
+/** One network's weights, gradients, Adam moments and activations, sized for B <= maxBatch, T <= maxT. */
+export class RnnKernels {
+  readonly cfg: NetworkConfig;
+  readonly n4: number;
+  readonly maxBatch: number;
+  readonly maxT: number;
+  /** Number of floats in the flat (padded) parameter vector. */
+  readonly count: number;
+  /** Adam steps taken. */
+  steps = 0;
+  readonly #k: KernelExports;
+  readonly #f32: Float32Array;
+  readonly #p: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>;
+  readonly #params: number;
+  readonly #grad: number;
+  readonly #g: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>;
+  readonly #m1: number;
+  readonly #m2: number;
+  readonly #wt: number;
+  readonly #x: number;
+  readonly #target: number;
+  readonly #mask: number;
+  readonly #y: number;
+  readonly #dy: number;
+  readonly #r: number;
+  readonly #h: number;
+  readonly #e: number;
+  readonly #tmp: number;
+  readonly #gmup: number;
+  readonly #nx: number;
+  readonly #nxx: number;
+  readonly #nxxx: number;
+  readonly #u: number;
+  readonly #z: number;
+  /** Batch and length of the trials last loaded. */
+  #B = 0;
+  #T = 0;
+
+  constructor(cfg: NetworkConfig, maxBatch: number, maxT: number) {
+    this.cfg = cfg;
+    this.maxBatch = maxBatch;
+    this.maxT = maxT;
+    const { n_in: m, n_out: p } = cfg;
+    const n4 = roundUp(cfg.hidden, 4);
+    this.n4 = n4;
+    const p4 = roundUp(p, 4);
+    // Flat parameter vector [W n4*n4 | U^T m*n4 | b n4 | V p*n4 | c p4]; every segment a multiple of 4.
+    const sizes = { W: n4 * n4, U: m * n4, b: n4, V: p * n4, c: p4 };
+    this.count = sizes.W + sizes.U + sizes.b + sizes.V + sizes.c;
+    const offsets = (base: number) => {
+      let at = base;
+      const out = {} as Record<'W' | 'U' | 'b' | 'V' | 'c', number>;
+      for (const name of ['W', 'U', 'b', 'V', 'c'] as const) {
+        out[name] = at;
+        at += sizes[name] * 4;
+      }
+      return out;
+    };
+    const lay = new Layout();
+    this.#params = lay.alloc(this.count);
+    this.#grad = lay.alloc(this.count);
+    this.#m1 = lay.alloc(this.count);
+    this.#m2 = lay.alloc(this.count);
+    this.#p = offsets(this.#params);
+    this.#g = offsets(this.#grad);
+    const B = maxBatch;
+    const T = maxT;
+    this.#wt = lay.alloc(n4 * n4);
+    this.#x = lay.alloc(T * B * m);
+    this.#target = lay.alloc(T * B * p);
+    this.#mask = lay.alloc(T * B * p);
+    this.#y = lay.alloc(T * B * p);
+    this.#dy = lay.alloc(T * B * p);
+    this.#r = lay.alloc((T + 1) * B * n4);
+    this.#h = cfg.parameterization === 'mup' ? lay.alloc((T + 1) * B * n4) : this.#r;
+    this.#e = lay.alloc(T * B * n4);
+    this.#tmp = lay.alloc(B * n4);
+    this.#gmup = lay.alloc(B * n4);
+    this.#nx = lay.alloc(n4 * n4);
+    this.#nxx = lay.alloc(n4 * n4);
+    this.#nxxx = lay.alloc(n4 * n4);
+    this.#u = lay.alloc(n4);
+    this.#z = lay.alloc(n4);
+    this.#k = instantiateKernels();
+    const have = this.#k.memory.buffer.byteLength;
+    if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
+    this.#f32 = new Float32Array(this.#k.memory.buffer);
+  }
+
+  #view(byteOffset: number, floats: number): Float32Array {
+    return this.#f32.subarray(byteOffset / 4, byteOffset / 4 + floats);
+  }
+
+  /** Copies weights in (external layout, see network.ts) and resets the Adam state. */
+  setWeights(w: Weights<FloatArray>): void {
+    this.#view(this.#params, this.count).fill(0);
+    this.#unpack(this.#p, w);
+    this.#view(this.#m1, this.count).fill(0);
+    this.#view(this.#m2, this.count).fill(0);
+    this.steps = 0;
+  }
+
+  #unpack(at: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>, w: Weights<FloatArray>): void {
+    const { hidden: n, n_in: m, n_out: p } = this.cfg;
+    const n4 = this.n4;
+    const W = this.#view(at.W, n4 * n4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n4 + j] = w.W[i * n + j]!;
+    const Ut = this.#view(at.U, m * n4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) Ut[j * n4 + i] = w.U[i * m + j]!;
+    this.#view(at.b, n).set(w.b);
+    const V = this.#view(at.V, p * n4);
+    for (let q = 0; q < p; q++) for (let i = 0; i < n; i++) V[q * n4 + i] = w.V[q * n + i]!;
+    this.#view(at.c, p).set(w.c);
+  }
+
+  #pack(at: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>): Weights {
+    const { hidden: n, n_in: m, n_out: p } = this.cfg;
+    const n4 = this.n4;
+    const W = new Float32Array(n * n);
+    const Wp = this.#view(at.W, n4 * n4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) W[i * n + j] = Wp[i * n4 + j]!;
+    const U = new Float32Array(n * m);
+    const Ut = this.#view(at.U, m * n4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) U[i * m + j] = Ut[j * n4 + i]!;
+    const V = new Float32Array(p * n);
+    const Vp = this.#view(at.V, p * n4);
+    for (let q = 0; q < p; q++) for (let i = 0; i < n; i++) V[q * n + i] = Vp[q * n4 + i]!;
+    return { W, U, b: this.#view(at.b, n).slice(), V, c: this.#view(at.c, p).slice() };
+  }
+
+  /** The current weights (external layout, copies). */
+  getWeights(): Weights {
+    return this.#pack(this.#p);
+  }
+
+  /** The gradient of the last `gradient()` call (external layout, copies). */
+  getGradient(): Weights {
+    return this.#pack(this.#g);
+  }
+
+  /**
+   * Copies trials into the kernels' time-major buffers: all of `trials`, or the ones listed in
+   * `pick` (indices into trials, in batch order). Targets and mask may be omitted (forward only).
+   */
+  load(trials: Trials, pick?: ArrayLike<number>): void {
+    const B = pick ? pick.length : trials.B;
+    const T = trials.T;
+    if (B > this.maxBatch || T > this.maxT) throw new RangeError(`batch ${B} x T ${T} exceeds the allocated ${this.maxBatch} x ${this.maxT}`);
+    const { n_in: m, n_out: p } = this.cfg;
+    const x = this.#view(this.#x, T * B * m);
+    const target = this.#view(this.#target, T * B * p);
+    const mask = this.#view(this.#mask, T * B * p);
+    const hasTargets = trials.targets.length > 0;
+    for (let k = 0; k < B; k++) {
+      const trial = pick ? pick[k]! : k;
+      for (let t = 0; t < T; t++) {
+        const src = (trial * T + t);
+        const dst = (t * B + k);
+        for (let j = 0; j < m; j++) x[dst * m + j] = trials.inputs[src * m + j]!;
+        if (hasTargets) {
+          for (let q = 0; q < p; q++) {
+            target[dst * p + q] = trials.targets[src * p + q]!;
+            mask[dst * p + q] = trials.mask[src * p + q]!;
+          }
+        }
+      }
+    }
+    this.#B = B;
+    this.#T = T;
+  }
+
+  /** Runs the loaded trials forward; states and outputs stay in kernel memory. */
+  forward(): void {
+    const { n_in: m, n_out: p, tau } = this.cfg;
+    const k = this.#k;
+    const n4 = this.n4;
+    const B = this.#B;
+    const T = this.#T;
+    k.transpose(this.#wt, this.#p.W, n4, n4);
+    k.forward(this.#wt, this.#p.U, this.#p.b, this.#x, this.#r, this.#h, this.#tmp, T, B, n4, m, this.cfg.parameterization === 'mup' ? 1 : 0, recurrentScale(this.cfg), tau);
+    k.readout(this.#y, this.#r + B * n4 * 4, this.#p.V, this.#p.c, T * B, n4, p, readoutScale(this.cfg));
+  }
+
+  /**
+   * Forward pass and the gradient of the loss on the loaded trials. Returns the masked MSE and the
+   * penalty value (loss = mse + penalty). The gradient stays in kernel memory for `adamStep`.
+   */
+  gradient(pen: Penalties): { mse: number; penalty: number } {
+    const { n_in: m, n_out: p, tau } = this.cfg;
+    const k = this.#k;
+    const n4 = this.n4;
+    const B = this.#B;
+    const T = this.#T;
+    this.forward();
+    const mse = k.masked_mse(this.#dy, this.#y, this.#target, this.#mask, T * B * p);
+    k.backward(this.#p.W, this.#p.V, this.#x, this.#r, this.#dy, this.#e, this.#tmp, this.#gmup,
+      this.#g.W, this.#g.U, this.#g.b, this.#g.V, this.#g.c, T, B, n4, m, p, this.cfg.parameterization === 'mup' ? 1 : 0,
+      recurrentScale(this.cfg), readoutScale(this.cfg), tau);
+    const penalty = pen.l1 > 0 || pen.nuclear > 0
+      ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
+      : 0;
+    return { mse, penalty };
+  }
+
+  /** One Adam step on the current gradient, after scaling it to global norm <= clip (when given). */
+  adamStep(lr: number, clip: number | null): void {
+    const k = this.#k;
+    let scale = 1;
+    if (clip !== null) {
+      const norm = Math.sqrt(k.sum_squares(this.#grad, this.count));
+      if (norm > clip) scale = clip / norm;
+    }
+    this.steps++;
+    const step = lr / (1 - ADAM_BETA1 ** this.steps);
+    const root = 1 / Math.sqrt(1 - ADAM_BETA2 ** this.steps);
+    k.adam(this.#params, this.#grad, this.#m1, this.#m2, this.count, scale, step, root, ADAM_BETA1, ADAM_BETA2, ADAM_EPS);
+  }
+
+  /** Outputs of the last forward pass: [B, T, n_out] in trial-major order. */
+  outputs(): Float32Array {
+    const { n_out: p } = this.cfg;
+    const B = this.#B;
+    const T = this.#T;
+    const y = this.#view(this.#y, T * B * p);
+    const out = new Float32Array(B * T * p);
+    for (let t = 0; t < T; t++) for (let k = 0; k < B; k++) for (let q = 0; q < p; q++) out[(k * T + t) * p + q] = y[(t * B + k) * p + q]!;
+    return out;
+  }
+
+  /** Hidden states h_t (t = 1..T) of the last forward pass: [B, T, n] (pre-tanh state for mup). */
+  hidden(): Float32Array {
+    const n = this.cfg.hidden;
+    const n4 = this.n4;
+    const B = this.#B;
+    const T = this.#T;
+    const h = this.#view(this.#h, (T + 1) * B * n4);
+    const out = new Float32Array(B * T * n);
+    for (let t = 0; t < T; t++) {
+      for (let k = 0; k < B; k++) {
+        const src = ((t + 1) * B + k) * n4;
+        out.set(h.subarray(src, src + n), (k * T + t) * n);
+      }
+    }
+    return out;
+  }
+
+  /** Exposes the raw kernels (for tests of single kernels). */
+  get exports(): KernelExports {
+    return this.#k;
+  }
+}
