@@ -21,15 +21,16 @@ declare const WebAssembly: {
 
 export interface KernelExports {
   readonly memory: WasmMemory;
-  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number): void;
+  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
   gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
-  transpose(b: number, a: number, M: number, N: number): void;
+  transpose(b: number, a: number, M: number, N: number, s: number): void;
   tanh_array(y: number, x: number, count: number): void;
-  forward(wt: number, ut: number, bias: number, x: number, r: number, h: number, tmp: number, T: number, B: number, n4: number, m: number, mup: number, s: number, tau: number): void;
-  readout(y: number, r: number, v: number, c: number, S: number, n4: number, p: number, o: number): void;
+  scale_array(a: number, count: number, s: number): void;
+  forward(wt: number, ub: number, x: number, r: number, h: number, T: number, B: number, n4: number, mx: number, mup: number, tau: number): void;
+  readout(y: number, r: number, vt: number, c: number, S: number, n4: number, p4: number): void;
   masked_mse(dy: number, y: number, target: number, mask: number, count: number): number;
-  backward(w: number, v: number, x: number, r: number, dy: number, e: number, tmp: number, g: number, gw: number, gut: number, gb: number, gv: number, gc: number,
-    T: number, B: number, n4: number, m: number, p: number, mup: number, s: number, o: number, tau: number): void;
+  backward(ws: number, vo: number, x: number, r: number, dy: number, e: number, g: number, gw: number, gub: number, gv: number, gc: number,
+    T: number, B: number, n4: number, mx: number, p4: number, mup: number, s: number, o: number, tau: number): void;
   penalties(w: number, gw: number, x: number, xx: number, xxx: number, u: number, z: number, n4: number, l1: number, nuclear: number, maxIter: number, tol: number): number;
   polar(x: number, w: number, xx: number, xxx: number, n4: number, scale: number, maxIter: number, tol: number): number;
   sum_squares(g: number, count: number): number;
@@ -76,10 +77,17 @@ class Layout {
   }
 }
 
+type Segments = Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>;
+
 /** One network's weights, gradients, Adam moments and activations, sized for B <= maxBatch, T <= maxT. */
 export class RnnKernels {
   readonly cfg: NetworkConfig;
+  /** Hidden size padded to a multiple of 4. */
   readonly n4: number;
+  /** Input width with the constant 1 that carries the bias, padded to a multiple of 4. */
+  readonly mx: number;
+  /** Output width padded to a multiple of 4. */
+  readonly p4: number;
   readonly maxBatch: number;
   readonly maxT: number;
   /** Number of floats in the flat (padded) parameter vector. */
@@ -88,24 +96,31 @@ export class RnnKernels {
   steps = 0;
   readonly #k: KernelExports;
   readonly #f32: Float32Array;
-  readonly #p: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>;
+  readonly #mup: boolean;
+  readonly #s: number;
+  readonly #o: number;
+  // Byte offsets. The flat parameter vector is [W n4 n4 | U^T m n4 | b n4 | 0 | V p4 n4 | c p4]:
+  // U^T, b and zero rows form the [mx, n4] matrix of the input product.
   readonly #params: number;
+  readonly #p: Segments;
   readonly #grad: number;
-  readonly #g: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>;
+  readonly #g: Segments;
   readonly #m1: number;
   readonly #m2: number;
-  readonly #wt: number;
-  readonly #x: number;
-  readonly #target: number;
-  readonly #mask: number;
-  readonly #y: number;
-  readonly #dy: number;
-  readonly #r: number;
-  readonly #h: number;
-  readonly #e: number;
-  readonly #tmp: number;
-  readonly #gmup: number;
-  readonly #nx: number;
+  readonly #wt: number; // s W^T [n4, n4]
+  readonly #ws: number; // s W [n4, n4] (W itself when s = 1)
+  readonly #vt: number; // o V^T [n4, p4]
+  readonly #vo: number; // o V [p4, n4] (V itself when o = 1)
+  readonly #x: number; // [T, B, mx]
+  readonly #target: number; // [T, B, p4]
+  readonly #mask: number; // [T, B, p4]
+  readonly #y: number; // [T, B, p4]
+  readonly #dy: number; // [T, B, p4]
+  readonly #r: number; // [T+1, B, n4]
+  readonly #h: number; // [T+1, B, n4] (mup)
+  readonly #e: number; // [T, B, n4]
+  readonly #gmup: number; // [B, n4]
+  readonly #nx: number; // Newton-Schulz scratch [n4, n4] x 3, [n4] x 2
   readonly #nxx: number;
   readonly #nxxx: number;
   readonly #u: number;
@@ -120,39 +135,43 @@ export class RnnKernels {
     this.maxT = maxT;
     const { n_in: m, n_out: p } = cfg;
     const n4 = roundUp(cfg.hidden, 4);
-    this.n4 = n4;
+    const mx = roundUp(m + 1, 4);
     const p4 = roundUp(p, 4);
-    // Flat parameter vector [W n4*n4 | U^T m*n4 | b n4 | V p*n4 | c p4]; every segment a multiple of 4.
-    const sizes = { W: n4 * n4, U: m * n4, b: n4, V: p * n4, c: p4 };
-    this.count = sizes.W + sizes.U + sizes.b + sizes.V + sizes.c;
-    const offsets = (base: number) => {
-      let at = base;
-      const out = {} as Record<'W' | 'U' | 'b' | 'V' | 'c', number>;
-      for (const name of ['W', 'U', 'b', 'V', 'c'] as const) {
-        out[name] = at;
-        at += sizes[name] * 4;
-      }
-      return out;
-    };
+    this.n4 = n4;
+    this.mx = mx;
+    this.p4 = p4;
+    this.#mup = cfg.parameterization === 'mup';
+    this.#s = recurrentScale(cfg);
+    this.#o = readoutScale(cfg);
+    this.count = n4 * n4 + mx * n4 + p4 * n4 + p4;
+    const segments = (base: number): Segments => ({
+      W: base,
+      U: base + 4 * n4 * n4,
+      b: base + 4 * (n4 * n4 + m * n4),
+      V: base + 4 * (n4 * n4 + mx * n4),
+      c: base + 4 * (n4 * n4 + mx * n4 + p4 * n4),
+    });
     const lay = new Layout();
     this.#params = lay.alloc(this.count);
     this.#grad = lay.alloc(this.count);
     this.#m1 = lay.alloc(this.count);
     this.#m2 = lay.alloc(this.count);
-    this.#p = offsets(this.#params);
-    this.#g = offsets(this.#grad);
+    this.#p = segments(this.#params);
+    this.#g = segments(this.#grad);
     const B = maxBatch;
     const T = maxT;
     this.#wt = lay.alloc(n4 * n4);
-    this.#x = lay.alloc(T * B * m);
-    this.#target = lay.alloc(T * B * p);
-    this.#mask = lay.alloc(T * B * p);
-    this.#y = lay.alloc(T * B * p);
-    this.#dy = lay.alloc(T * B * p);
+    this.#ws = this.#s === 1 ? this.#p.W : lay.alloc(n4 * n4);
+    this.#vt = lay.alloc(n4 * p4);
+    this.#vo = this.#o === 1 ? this.#p.V : lay.alloc(p4 * n4);
+    this.#x = lay.alloc(T * B * mx);
+    this.#target = lay.alloc(T * B * p4);
+    this.#mask = lay.alloc(T * B * p4);
+    this.#y = lay.alloc(T * B * p4);
+    this.#dy = lay.alloc(T * B * p4);
     this.#r = lay.alloc((T + 1) * B * n4);
-    this.#h = cfg.parameterization === 'mup' ? lay.alloc((T + 1) * B * n4) : this.#r;
+    this.#h = this.#mup ? lay.alloc((T + 1) * B * n4) : this.#r;
     this.#e = lay.alloc(T * B * n4);
-    this.#tmp = lay.alloc(B * n4);
     this.#gmup = lay.alloc(B * n4);
     this.#nx = lay.alloc(n4 * n4);
     this.#nxx = lay.alloc(n4 * n4);
@@ -162,6 +181,7 @@ export class RnnKernels {
     this.#k = instantiateKernels();
     const have = this.#k.memory.buffer.byteLength;
     if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
+    // Fresh memory is zero: padded columns of x, targets and mask stay zero from here on.
     this.#f32 = new Float32Array(this.#k.memory.buffer);
   }
 
@@ -178,7 +198,7 @@ export class RnnKernels {
     this.steps = 0;
   }
 
-  #unpack(at: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>, w: Weights<FloatArray>): void {
+  #unpack(at: Segments, w: Weights<FloatArray>): void {
     const { hidden: n, n_in: m, n_out: p } = this.cfg;
     const n4 = this.n4;
     const W = this.#view(at.W, n4 * n4);
@@ -191,7 +211,7 @@ export class RnnKernels {
     this.#view(at.c, p).set(w.c);
   }
 
-  #pack(at: Readonly<Record<'W' | 'U' | 'b' | 'V' | 'c', number>>): Weights {
+  #pack(at: Segments): Weights {
     const { hidden: n, n_in: m, n_out: p } = this.cfg;
     const n4 = this.n4;
     const W = new Float32Array(n * n);
@@ -218,27 +238,30 @@ export class RnnKernels {
 
   /**
    * Copies trials into the kernels' time-major buffers: all of `trials`, or the ones listed in
-   * `pick` (indices into trials, in batch order). Targets and mask may be omitted (forward only).
+   * `pick` (indices into trials, in batch order). Targets and mask may be empty (forward only).
    */
   load(trials: Trials, pick?: ArrayLike<number>): void {
     const B = pick ? pick.length : trials.B;
     const T = trials.T;
     if (B > this.maxBatch || T > this.maxT) throw new RangeError(`batch ${B} x T ${T} exceeds the allocated ${this.maxBatch} x ${this.maxT}`);
     const { n_in: m, n_out: p } = this.cfg;
-    const x = this.#view(this.#x, T * B * m);
-    const target = this.#view(this.#target, T * B * p);
-    const mask = this.#view(this.#mask, T * B * p);
+    const { mx, p4 } = this;
+    const x = this.#view(this.#x, T * B * mx);
+    const target = this.#view(this.#target, T * B * p4);
+    const mask = this.#view(this.#mask, T * B * p4);
     const hasTargets = trials.targets.length > 0;
+    const { inputs, targets, mask: trialMask } = trials;
     for (let k = 0; k < B; k++) {
       const trial = pick ? pick[k]! : k;
       for (let t = 0; t < T; t++) {
-        const src = (trial * T + t);
-        const dst = (t * B + k);
-        for (let j = 0; j < m; j++) x[dst * m + j] = trials.inputs[src * m + j]!;
+        const src = trial * T + t;
+        const dst = t * B + k;
+        for (let j = 0; j < m; j++) x[dst * mx + j] = inputs[src * m + j]!;
+        x[dst * mx + m] = 1;
         if (hasTargets) {
           for (let q = 0; q < p; q++) {
-            target[dst * p + q] = trials.targets[src * p + q]!;
-            mask[dst * p + q] = trials.mask[src * p + q]!;
+            target[dst * p4 + q] = targets[src * p + q]!;
+            mask[dst * p4 + q] = trialMask[src * p + q]!;
           }
         }
       }
@@ -249,14 +272,14 @@ export class RnnKernels {
 
   /** Runs the loaded trials forward; states and outputs stay in kernel memory. */
   forward(): void {
-    const { n_in: m, n_out: p, tau } = this.cfg;
     const k = this.#k;
-    const n4 = this.n4;
+    const { n4, mx, p4 } = this;
     const B = this.#B;
     const T = this.#T;
-    k.transpose(this.#wt, this.#p.W, n4, n4);
-    k.forward(this.#wt, this.#p.U, this.#p.b, this.#x, this.#r, this.#h, this.#tmp, T, B, n4, m, this.cfg.parameterization === 'mup' ? 1 : 0, recurrentScale(this.cfg), tau);
-    k.readout(this.#y, this.#r + B * n4 * 4, this.#p.V, this.#p.c, T * B, n4, p, readoutScale(this.cfg));
+    k.transpose(this.#wt, this.#p.W, n4, n4, this.#s);
+    k.transpose(this.#vt, this.#p.V, p4, n4, this.#o);
+    k.forward(this.#wt, this.#p.U, this.#x, this.#r, this.#h, T, B, n4, mx, this.#mup ? 1 : 0, this.cfg.tau);
+    k.readout(this.#y, this.#r + B * n4 * 4, this.#vt, this.#p.c, T * B, n4, p4);
   }
 
   /**
@@ -264,16 +287,22 @@ export class RnnKernels {
    * penalty value (loss = mse + penalty). The gradient stays in kernel memory for `adamStep`.
    */
   gradient(pen: Penalties): { mse: number; penalty: number } {
-    const { n_in: m, n_out: p, tau } = this.cfg;
     const k = this.#k;
-    const n4 = this.n4;
+    const { n4, mx, p4 } = this;
     const B = this.#B;
     const T = this.#T;
     this.forward();
-    const mse = k.masked_mse(this.#dy, this.#y, this.#target, this.#mask, T * B * p);
-    k.backward(this.#p.W, this.#p.V, this.#x, this.#r, this.#dy, this.#e, this.#tmp, this.#gmup,
-      this.#g.W, this.#g.U, this.#g.b, this.#g.V, this.#g.c, T, B, n4, m, p, this.cfg.parameterization === 'mup' ? 1 : 0,
-      recurrentScale(this.cfg), readoutScale(this.cfg), tau);
+    const mse = k.masked_mse(this.#dy, this.#y, this.#target, this.#mask, T * B * p4);
+    if (this.#ws !== this.#p.W) {
+      this.#view(this.#ws, n4 * n4).set(this.#view(this.#p.W, n4 * n4));
+      k.scale_array(this.#ws, n4 * n4, this.#s);
+    }
+    if (this.#vo !== this.#p.V) {
+      this.#view(this.#vo, p4 * n4).set(this.#view(this.#p.V, p4 * n4));
+      k.scale_array(this.#vo, p4 * n4, this.#o);
+    }
+    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
+      this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
     const penalty = pen.l1 > 0 || pen.nuclear > 0
       ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
       : 0;
@@ -297,11 +326,12 @@ export class RnnKernels {
   /** Outputs of the last forward pass: [B, T, n_out] in trial-major order. */
   outputs(): Float32Array {
     const { n_out: p } = this.cfg;
+    const p4 = this.p4;
     const B = this.#B;
     const T = this.#T;
-    const y = this.#view(this.#y, T * B * p);
+    const y = this.#view(this.#y, T * B * p4);
     const out = new Float32Array(B * T * p);
-    for (let t = 0; t < T; t++) for (let k = 0; k < B; k++) for (let q = 0; q < p; q++) out[(k * T + t) * p + q] = y[(t * B + k) * p + q]!;
+    for (let t = 0; t < T; t++) for (let k = 0; k < B; k++) for (let q = 0; q < p; q++) out[(k * T + t) * p + q] = y[(t * B + k) * p4 + q]!;
     return out;
   }
 

@@ -36,7 +36,7 @@ test('gemm_nn and gemm_tn match naive products on ragged sizes', () => {
     for (let i = 0; i < 1024; i++) { f[A / 4 + i] = rng.normal(); f[B / 4 + i] = rng.normal(); }
     // C[M, N] = A[M, K] B[K, N]
     if (M * K <= 1024 && K * N <= 1024) {
-      k.gemm_nn(C, A, B, M, N, K, K, N, N);
+      k.gemm_nn(C, A, B, M, N, K, K, N, N, 0);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
         let s = 0;
         for (let q = 0; q < K; q++) s += f[A / 4 + i * K + q]! * f[B / 4 + q * N + j]!;

@@ -13,8 +13,8 @@
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// C[M, N] = A[M, K] B[K, N]; N a multiple of 4; lda, ldb, ldc in floats.
-export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32): void {
+// C[M, N] (+)= A[M, K] B[K, N]; N a multiple of 4; lda, ldb, ldc in floats; adds to C when `accumulate`.
+export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool): void {
   const la = <usize>lda << 2;
   const lb = <usize>ldb << 2;
   const lc = <usize>ldc << 2;
@@ -26,8 +26,19 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     for (; i + 4 <= M; i += 4) {
       let pa = a + <usize>i * la;
       let pb = bj;
+      const pc = cj + <usize>i * lc;
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
       let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      if (accumulate) {
+        c00 = v128.load(pc);
+        c01 = v128.load(pc, 16);
+        c10 = v128.load(pc + lc);
+        c11 = v128.load(pc + lc, 16);
+        c20 = v128.load(pc + 2 * lc);
+        c21 = v128.load(pc + 2 * lc, 16);
+        c30 = v128.load(pc + 3 * lc);
+        c31 = v128.load(pc + 3 * lc, 16);
+      }
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
@@ -46,7 +57,6 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
         pa += 4;
         pb += lb;
       }
-      const pc = cj + <usize>i * lc;
       v128.store(pc, c00);
       v128.store(pc, c01, 16);
       v128.store(pc + lc, c10);
@@ -59,7 +69,12 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     for (; i < M; i++) {
       let pa = a + <usize>i * la;
       let pb = bj;
+      const pc = cj + <usize>i * lc;
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+      if (accumulate) {
+        c00 = v128.load(pc);
+        c01 = v128.load(pc, 16);
+      }
       for (let k = 0; k < K; k++) {
         const s = v128.load32_splat(pa);
         c00 = madd(s, v128.load(pb), c00);
@@ -67,7 +82,6 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
         pa += 4;
         pb += lb;
       }
-      const pc = cj + <usize>i * lc;
       v128.store(pc, c00);
       v128.store(pc, c01, 16);
     }
@@ -79,7 +93,14 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     for (; i + 4 <= M; i += 4) {
       let pa = a + <usize>i * la;
       let pb = bj;
+      const pc = cj + <usize>i * lc;
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      if (accumulate) {
+        c0 = v128.load(pc);
+        c1 = v128.load(pc + lc);
+        c2 = v128.load(pc + 2 * lc);
+        c3 = v128.load(pc + 3 * lc);
+      }
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(pb);
         c0 = madd(v128.load32_splat(pa), b0, c0);
@@ -89,7 +110,6 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
         pa += 4;
         pb += lb;
       }
-      const pc = cj + <usize>i * lc;
       v128.store(pc, c0);
       v128.store(pc + lc, c1);
       v128.store(pc + 2 * lc, c2);
@@ -98,13 +118,14 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     for (; i < M; i++) {
       let pa = a + <usize>i * la;
       let pb = bj;
-      let c0 = f32x4.splat(0);
+      const pc = cj + <usize>i * lc;
+      let c0 = accumulate ? v128.load(pc) : f32x4.splat(0);
       for (let k = 0; k < K; k++) {
         c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
         pa += 4;
         pb += lb;
       }
-      v128.store(cj + <usize>i * lc, c0);
+      v128.store(pc, c0);
     }
   }
 }
@@ -200,10 +221,10 @@ export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
   }
 }
 
-// B[N, M] = A[M, N]^T (square or rectangular copy; used to keep W^T for the forward product).
-export function transpose(b: usize, a: usize, M: i32, N: i32): void {
+// B[N, M] = s A[M, N]^T (keeps s W^T for the forward product and o V^T for the readout).
+export function transpose(b: usize, a: usize, M: i32, N: i32, s: f32): void {
   for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) store<f32>(b + ((<usize>j * M + i) << 2), load<f32>(a + ((<usize>i * N + j) << 2)));
+    for (let j = 0; j < N; j++) store<f32>(b + ((<usize>j * M + i) << 2), s * load<f32>(a + ((<usize>i * N + j) << 2)));
   }
 }
 
@@ -222,77 +243,72 @@ const Q2: f32 = 0.02587694674730301;
 const Q3: f32 = 0.00032856196048669517;
 const Q4: f32 = 7.776469033160538e-07;
 
-@inline function tanh4(v: v128): v128 {
-  const x = f32x4.min(f32x4.max(v, f32x4.splat(-TANH_CLAMP)), f32x4.splat(TANH_CLAMP));
-  const z = f32x4.mul(x, x);
-  let p = madd(z, f32x4.splat(P4), f32x4.splat(P3));
-  p = madd(z, p, f32x4.splat(P2));
-  p = madd(z, p, f32x4.splat(P1));
-  p = madd(z, p, f32x4.splat(1));
-  let q = madd(z, f32x4.splat(Q4), f32x4.splat(Q3));
-  q = madd(z, q, f32x4.splat(Q2));
-  q = madd(z, q, f32x4.splat(Q1));
-  q = madd(z, q, f32x4.splat(1));
-  const t = f32x4.div(f32x4.mul(x, p), q);
-  return f32x4.min(f32x4.max(t, f32x4.splat(-1)), f32x4.splat(1));
-}
-
-// y[i] = tanh(x[i]) for i < count (count a multiple of 4).
+// y[i] = tanh(x[i]) for i < count (count a multiple of 4; y may be x). V8 does not hoist SIMD
+// constants out of loops, so they are loaded into locals once here, outside the loop.
 export function tanh_array(y: usize, x: usize, count: i32): void {
-  for (let i = 0; i < count; i += 4) v128.store(y + (<usize>i << 2), tanh4(v128.load(x + (<usize>i << 2))));
+  const lo = f32x4.splat(-TANH_CLAMP), hi = f32x4.splat(TANH_CLAMP);
+  const p1 = f32x4.splat(P1), p2 = f32x4.splat(P2), p3 = f32x4.splat(P3), p4 = f32x4.splat(P4);
+  const q1 = f32x4.splat(Q1), q2 = f32x4.splat(Q2), q3 = f32x4.splat(Q3), q4 = f32x4.splat(Q4);
+  const one = f32x4.splat(1), minus = f32x4.splat(-1);
+  const end = x + (<usize>count << 2);
+  let py = y;
+  for (let px = x; px < end; px += 16) {
+    const v = f32x4.min(f32x4.max(v128.load(px), lo), hi);
+    const z = f32x4.mul(v, v);
+    let p = madd(z, p4, p3);
+    let q = madd(z, q4, q3);
+    p = madd(z, p, p2);
+    q = madd(z, q, q2);
+    p = madd(z, p, p1);
+    q = madd(z, q, q1);
+    p = madd(z, p, one);
+    q = madd(z, q, one);
+    const t = f32x4.div(f32x4.mul(v, p), q);
+    v128.store(py, f32x4.min(f32x4.max(t, minus), one));
+    py += 16;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Forward pass over T steps for B trials.
-//   wt [n4, n4] = W^T;  ut [m, n4] = U^T;  bias [n4];  x [T, B, m];  r [T+1, B, n4] with r[0] = 0;
-//   h [T+1, B, n4] (mup state h_t, h[0] = 0; unused for standard, where h = r);  tmp [B, n4] scratch.
-export function forward(wt: usize, ut: usize, bias: usize, x: usize, r: usize, h: usize, tmp: usize,
-  T: i32, B: i32, n4: i32, m: i32, mup: bool, s: f32, tau: f32): void {
-  const row = <usize>n4 << 2;
-  const step = <usize>B * row;
+// Forward pass over T steps for B trials (S = T B rows, time-major). Only the recurrent product is
+// sequential; the input projection (bias folded in as a constant input of 1) is one product over
+// all S rows, and so is the readout.
+//   wt [n4, n4] = s W^T;  ub [mx, n4] = [U^T; b; 0];  x [T, B, mx] (inputs, 1, 0...);
+//   r [T+1, B, n4] with r[0] = 0;  h [T+1, B, n4] (mup state, h[0] = 0; unused for standard).
+export function forward(wt: usize, ub: usize, x: usize, r: usize, h: usize, T: i32, B: i32, n4: i32, mx: i32, mup: bool, tau: f32): void {
+  const step = <usize>B * n4 << 2;
+  const rows = B * n4;
   memory.fill(r, 0, step);
+  // r_t <- U x_t + b for every t at once.
+  gemm_nn(r + step, x, ub, T * B, n4, mx, mx, n4, n4, false);
   if (mup) memory.fill(h, 0, step);
-  const vs = f32x4.splat(s);
-  const vtau = f32x4.splat(tau);
-  const vkeep = f32x4.splat(1 - tau);
-  for (let t = 0; t < T; t++) {
-    const rprev = r + <usize>t * step;
-    const rnext = rprev + step;
-    // The recurrent product is the only sequential part: [B, n4] = r_{t-1} [B, n4] W^T [n4, n4].
-    if (t > 0) gemm_nn(tmp, rprev, wt, B, n4, n4, n4, n4, n4);
-    else memory.fill(tmp, 0, step);
-    for (let k = 0; k < B; k++) {
-      const pt = tmp + <usize>k * row;
-      const pr = rnext + <usize>k * row;
-      const ph = h + <usize>t * step + <usize>k * row; // h_{t-1}; h_t goes one step further
-      const px = x + ((<usize>(t * B + k) * m) << 2);
-      for (let i: usize = 0; i < row; i += 16) {
-        let a = madd(vs, v128.load(pt + i), v128.load(bias + i));
-        for (let j = 0; j < m; j++) a = madd(v128.load32_splat(px + (<usize>j << 2)), v128.load(ut + <usize>j * row + i), a);
-        if (mup) {
-          const hv = madd(vtau, a, f32x4.mul(vkeep, v128.load(ph + i)));
-          v128.store(ph + step + i, hv);
-          v128.store(pr + i, tanh4(hv));
-        } else {
-          v128.store(pr + i, tanh4(a));
-        }
-      }
+  for (let t = 1; t <= T; t++) {
+    const rt = r + <usize>t * step;
+    // r_t += s r_{t-1} W^T: [B, n4] += [B, n4] [n4, n4]; r_0 = 0 needs no product.
+    if (t > 1) gemm_nn(rt, rt - step, wt, B, n4, n4, n4, n4, n4, true);
+    if (mup) {
+      const ht = h + <usize>t * step;
+      leak(ht, ht - step, rt, rows, tau);
+      tanh_array(rt, ht, rows);
+    } else {
+      tanh_array(rt, rt, rows);
     }
   }
 }
 
-// y[S, p] = o r[S, n4] V^T + c for the S = T B rows of r (r points at r_1).
-export function readout(y: usize, r: usize, v: usize, c: usize, S: i32, n4: i32, p: i32, o: f32): void {
-  const row = <usize>n4 << 2;
+// h_t = (1 - tau) h_{t-1} + tau a_t over [count].
+function leak(ht: usize, hprev: usize, a: usize, count: i32, tau: f32): void {
+  const vtau = f32x4.splat(tau);
+  const vkeep = f32x4.splat(1 - tau);
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) v128.store(ht + i, madd(vtau, v128.load(a + i), f32x4.mul(vkeep, v128.load(hprev + i))));
+}
+
+// y[S, p4] = r[S, n4] vt[n4, p4] + c, with vt = o V^T (r points at r_1).
+export function readout(y: usize, r: usize, vt: usize, c: usize, S: i32, n4: i32, p4: i32): void {
+  gemm_nn(y, r, vt, S, p4, n4, n4, p4, p4, false);
+  const row = <usize>p4 << 2;
   for (let k = 0; k < S; k++) {
-    const pr = r + <usize>k * row;
-    for (let q = 0; q < p; q++) {
-      const pv = v + <usize>q * row;
-      let acc = f32x4.splat(0);
-      for (let i: usize = 0; i < row; i += 16) acc = madd(v128.load(pr + i), v128.load(pv + i), acc);
-      const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-      store<f32>(y + ((<usize>k * p + q) << 2), o * sum + load<f32>(c + (<usize>q << 2)));
-    }
+    for (let j: usize = 0; j < row; j += 16) v128.store(y + <usize>k * row + j, f32x4.add(v128.load(y + <usize>k * row + j), v128.load(c + j)));
   }
 }
 
@@ -317,77 +333,73 @@ export function masked_mse(dy: usize, y: usize, target: usize, mask: usize, coun
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backpropagation through time. Inputs: w [n4, n4], v [p, n4], x [T, B, m], r [T+1, B, n4] from
-// forward, dy [T, B, p]. Writes e [T, B, n4] (dL/da_t) and the gradients gw [n4, n4], gut [m, n4] (U^T),
-// gb [n4], gv [p, n4], gc [p4]; scratch tmp, g [B, n4].
+// Backpropagation through time.
 //   dr_t = o V^T dy_t + s W^T e_{t+1};  standard e_t = (1 - r_t^2) dr_t;
 //   mup g_t = (1-tau) g_{t+1} + (1 - r_t^2) dr_t, e_t = tau g_t;
-//   gW = s sum_t e_t r_{t-1}^T,  gU = sum_t e_t x_t^T,  gb = sum_t e_t,  gV = o sum_t dy_t r_t^T,  gc = sum_t dy_t.
-export function backward(w: usize, v: usize, x: usize, r: usize, dy: usize, e: usize, tmp: usize, g: usize,
-  gw: usize, gut: usize, gb: usize, gv: usize, gc: usize,
-  T: i32, B: i32, n4: i32, m: i32, p: i32, mup: bool, s: f32, o: f32, tau: f32): void {
-  const row = <usize>n4 << 2;
-  const step = <usize>B * row;
-  memory.fill(gut, 0, <usize>m * row);
-  memory.fill(gb, 0, row);
-  memory.fill(gv, 0, <usize>p * row);
-  memory.fill(gc, 0, <usize>((p + 3) & ~3) << 2);
+//   gW = s sum_t e_t r_{t-1}^T,  [gU^T; gb] = sum_t [x_t; 1] e_t^T,  gV = o sum_t dy_t r_t^T,  gc = sum_t dy_t.
+// Inputs: ws [n4, n4] = s W;  vo [p4, n4] = o V;  x [T, B, mx];  r [T+1, B, n4];  dy [T, B, p4].
+// Writes e [T, B, n4] (dL/da_t, t = 1..T) and gw [n4, n4], gub [mx, n4], gv [p4, n4], gc [p4];
+// g [B, n4] is scratch (mup).
+export function backward(ws: usize, vo: usize, x: usize, r: usize, dy: usize, e: usize, g: usize,
+  gw: usize, gub: usize, gv: usize, gc: usize,
+  T: i32, B: i32, n4: i32, mx: i32, p4: i32, mup: bool, s: f32, o: f32, tau: f32): void {
+  const step = <usize>B * n4 << 2;
+  const rows = B * n4;
+  const S = T * B;
+  // e_t <- o V^T dy_t for every t at once (the output's share of dr_t).
+  gemm_nn(e, dy, vo, S, n4, p4, p4, n4, n4, false);
   if (mup) memory.fill(g, 0, step);
-  const vs = f32x4.splat(s);
+  for (let t = T; t >= 1; t--) {
+    const et = e + <usize>(t - 1) * step;
+    const rt = r + <usize>t * step;
+    // dr_t += s e_{t+1} W: [B, n4] += [B, n4] [n4, n4].
+    if (t < T) gemm_nn(et, et + step, ws, B, n4, n4, n4, n4, n4, true);
+    if (mup) leaky_slope(et, g, rt, rows, tau);
+    else tanh_slope(et, rt, rows);
+  }
+  // gW = s e^T r_prev over all rows at once (e_1 pairs with r_0 = 0, so start at t = 2).
+  if (T > 1) {
+    gemm_tn(gw, e + step, r + step, n4, n4, S - B, n4, n4, n4, false);
+    if (s != 1) scale_array(gw, n4 * n4, s);
+  } else {
+    memory.fill(gw, 0, <usize>n4 * n4 << 2);
+  }
+  gemm_tn(gub, x, e, mx, n4, S, mx, n4, n4, false);
+  gemm_tn(gv, dy, r + step, p4, n4, S, p4, n4, n4, false);
+  if (o != 1) scale_array(gv, p4 * n4, o);
+  const row = <usize>p4 << 2;
+  memory.fill(gc, 0, row);
+  for (let k = 0; k < S; k++) {
+    for (let j: usize = 0; j < row; j += 16) v128.store(gc + j, f32x4.add(v128.load(gc + j), v128.load(dy + <usize>k * row + j)));
+  }
+}
+
+// e = (1 - r^2) e over [count].
+function tanh_slope(e: usize, r: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) {
+    const rv = v128.load(r + i);
+    v128.store(e + i, f32x4.mul(f32x4.sub(one, f32x4.mul(rv, rv)), v128.load(e + i)));
+  }
+}
+
+// g = (1 - tau) g + (1 - r^2) e;  e = tau g   over [count].
+function leaky_slope(e: usize, g: usize, r: usize, count: i32, tau: f32): void {
+  const one = f32x4.splat(1);
   const vtau = f32x4.splat(tau);
   const vkeep = f32x4.splat(1 - tau);
-  const one = f32x4.splat(1);
-  for (let t = T - 1; t >= 0; t--) {
-    const et = e + <usize>t * step;
-    const rt = r + <usize>(t + 1) * step;
-    if (t < T - 1) gemm_nn(tmp, et + step, w, B, n4, n4, n4, n4, n4);
-    else memory.fill(tmp, 0, step);
-    for (let k = 0; k < B; k++) {
-      const pt = tmp + <usize>k * row;
-      const pr = rt + <usize>k * row;
-      const pe = et + <usize>k * row;
-      const pg = g + <usize>k * row;
-      const pdy = dy + ((<usize>(t * B + k) * p) << 2);
-      const px = x + ((<usize>(t * B + k) * m) << 2);
-      for (let q = 0; q < p; q++) store<f32>(gc + (<usize>q << 2), load<f32>(gc + (<usize>q << 2)) + load<f32>(pdy + (<usize>q << 2)));
-      for (let i: usize = 0; i < row; i += 16) {
-        const rv = v128.load(pr + i);
-        let dr = f32x4.mul(vs, v128.load(pt + i));
-        let outer = f32x4.splat(0);
-        for (let q = 0; q < p; q++) {
-          const d = v128.load32_splat(pdy + (<usize>q << 2));
-          outer = madd(d, v128.load(v + <usize>q * row + i), outer);
-          // gV accumulates dy r^T here; the factor o is applied once at the end.
-          v128.store(gv + <usize>q * row + i, madd(d, rv, v128.load(gv + <usize>q * row + i)));
-        }
-        dr = madd(f32x4.splat(o), outer, dr);
-        const slope = f32x4.sub(one, f32x4.mul(rv, rv));
-        let ev: v128;
-        if (mup) {
-          const gv2 = madd(slope, dr, f32x4.mul(vkeep, v128.load(pg + i)));
-          v128.store(pg + i, gv2);
-          ev = f32x4.mul(vtau, gv2);
-        } else {
-          ev = f32x4.mul(slope, dr);
-        }
-        v128.store(pe + i, ev);
-        v128.store(gb + i, f32x4.add(v128.load(gb + i), ev));
-        for (let j = 0; j < m; j++) {
-          const pu = gut + <usize>j * row + i;
-          v128.store(pu, madd(v128.load32_splat(px + (<usize>j << 2)), ev, v128.load(pu)));
-        }
-      }
-    }
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) {
+    const rv = v128.load(r + i);
+    const gv = madd(f32x4.sub(one, f32x4.mul(rv, rv)), v128.load(e + i), f32x4.mul(vkeep, v128.load(g + i)));
+    v128.store(g + i, gv);
+    v128.store(e + i, f32x4.mul(vtau, gv));
   }
-  const vo = f32x4.splat(o);
-  for (let i: usize = 0; i < <usize>p * row; i += 16) v128.store(gv + i, f32x4.mul(vo, v128.load(gv + i)));
-  // gW = s e^T r_prev over all T B rows at once (e_1 pairs with r_0 = 0, so start at t = 2).
-  if (T > 1) {
-    gemm_tn(gw, e + step, r + step, n4, n4, (T - 1) * B, n4, n4, n4, false);
-    if (s != 1) for (let i: usize = 0; i < <usize>n4 * row; i += 16) v128.store(gw + i, f32x4.mul(vs, v128.load(gw + i)));
-  } else {
-    memory.fill(gw, 0, <usize>n4 * row);
-  }
+}
+
+// a *= s over [count].
+export function scale_array(a: usize, count: i32, s: f32): void {
+  const vs = f32x4.splat(s);
+  for (let i: usize = 0; i < <usize>count << 2; i += 16) v128.store(a + i, f32x4.mul(vs, v128.load(a + i)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +481,7 @@ export function polar(x: usize, w: usize, xx: usize, xxx: usize, n4: i32, scale:
   while (it < maxIter) {
     it++;
     gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false); // X^T X
-    gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4); // X X^T X
+    gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4, false); // X X^T X
     let change = f32x4.splat(0);
     for (let i: usize = 0; i < count << 2; i += 16) {
       const old = v128.load(x + i);
