@@ -7,9 +7,11 @@ import type { Rng } from './random.js';
 /** A JSON Schema object (draft 2020-12 subset that ajv understands); `default`s are applied. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
+/** A JSON value, as written in a study file. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
 /** Sweep coordinates of an instance: axis name -> value; a paired axis maps to its two values. */
-export type CoordValue = string | number | boolean | readonly [CoordValue, CoordValue];
-export type Coords = Readonly<Record<string, CoordValue>>;
+export type Coords = Readonly<Record<string, Json>>;
 
 /** Content hash (sha256 hex) of one output object. */
 export type ContentHash = string & { readonly __brand: 'ContentHash' };
@@ -102,6 +104,11 @@ export class StageRegistry {
   names(): string[] {
     return [...this.#stages.keys()].sort();
   }
+}
+
+/** Whether a module export is a stage (used to find stages in plugin and stage modules). */
+export function isStage(v: unknown): v is Stage {
+  return typeof v === 'object' && v !== null && typeof (v as Stage).name === 'string' && typeof (v as Stage).run === 'function' && typeof (v as Stage).module === 'string';
 }
 
 /** Declares a stage with its param type inferred from usage; keeps stage modules terse. */

@@ -1,0 +1,69 @@
+// What every command shares: where the cache is, how a study is loaded, how errors are shown.
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { LocalStore } from '../cache/local-store.js';
+import { loadStudy } from '../load.js';
+import { formatConfigError } from '../spec/source.js';
+import type { StageRegistry } from '../stage.js';
+import type { InstancePlan } from '../graph/instances.js';
+import type { Study } from '../spec/study.js';
+
+export interface StudyOptions {
+  readonly cache?: string;
+  readonly set?: readonly string[];
+  readonly maxInstances?: number;
+  readonly backend?: string;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+/** Exit codes: 0 success, 1 some instances failed, 2 bad input, 130 interrupted. */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const;
+
+export class UsageError extends Error {}
+
+export function cacheDir(opts: { cache?: string }): string {
+  return resolve(opts.cache ?? process.env.DEGEN_CACHE ?? 'cache');
+}
+
+export function openStore(opts: { cache?: string }): LocalStore {
+  return new LocalStore(cacheDir(opts));
+}
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+export const DEFAULT_BACKEND = 'wasm';
+
+/** Loads a study or prints its errors; returns undefined after printing. */
+export async function loadOrReport(file: string, registry: StageRegistry, opts: StudyOptions, io: Io): Promise<{ plan: InstancePlan; study: Study } | undefined> {
+  const loaded = await loadStudy(file, registry, { sets: opts.set ?? [], ...(opts.maxInstances ? { maxInstances: opts.maxInstances } : {}) });
+  if ('errors' in loaded) {
+    io.err(loaded.errors.map(formatConfigError).join('\n'));
+    const n = loaded.errors.length;
+    io.err(`degen: ${n} error${n === 1 ? '' : 's'} in ${file}`);
+    return undefined;
+  }
+  return loaded;
+}
+
+export function parsePositiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} expects a whole number >= 1, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,146 @@
+// `degen results`: one row per instance of a stage, its sweep coordinates and the scalar columns of its
+// one-row outputs, as a table, CSV, JSON or Arrow.
+import { writeFileSync } from 'node:fs';
+import { Table } from 'apache-arrow';
+import { decodeTable, encodeTable, rowsToTable, scalarSchema, type Scalar } from '../arrow.js';
+import { DamagedObjectError, type Store } from '../cache/store.js';
+import { planStatus } from '../exec/status.js';
+import type { Instance } from '../graph/instances.js';
+import type { Json, StageRegistry } from '../stage.js';
+import { DEFAULT_BACKEND, EXIT, loadOrReport, openStore, type Io, type StudyOptions } from './common.js';
+
+export interface ResultsOptions extends StudyOptions {
+  readonly stage: string;
+  readonly format?: string;
+  readonly output?: string;
+}
+
+export interface ResultTable {
+  readonly columns: readonly string[];
+  readonly rows: readonly Record<string, Scalar | null>[];
+  readonly missing: number;
+}
+
+function isScalarType(typeId: string): 'float64' | 'int32' | 'utf8' | 'bool' | undefined {
+  if (/^Float/.test(typeId)) return 'float64';
+  if (/^U?Int/.test(typeId)) return 'int32';
+  if (typeId === 'Utf8' || typeId === 'LargeUtf8') return 'utf8';
+  if (typeId === 'Bool') return 'bool';
+  return undefined;
+}
+
+function coordColumns(inst: Instance): Record<string, Scalar | null> {
+  const out: Record<string, Scalar | null> = {};
+  for (const [axis, value] of Object.entries(inst.coords)) {
+    if (inst.node.scope.paired.has(axis) && Array.isArray(value)) {
+      out[`${axis}_a`] = scalar(value[0] as Json);
+      out[`${axis}_b`] = scalar(value[1] as Json);
+    } else out[axis] = scalar(value);
+  }
+  return out;
+}
+
+function scalar(v: Json | undefined): Scalar | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'object' ? JSON.stringify(v) : v;
+}
+
+/** The rows of one stage's cached instances; `missing` counts instances not computed yet. */
+export function collectResults(instances: readonly Instance[], outputsOf: (inst: Instance) => Readonly<Record<string, string>> | undefined, store: Store): ResultTable {
+  const rows: Record<string, Scalar | null>[] = [];
+  const columns: string[] = [];
+  const add = (c: string): void => { if (!columns.includes(c)) columns.push(c); };
+  let missing = 0;
+  for (const inst of instances) {
+    const outputs = outputsOf(inst);
+    if (!outputs) {
+      missing++;
+      continue;
+    }
+    const row = coordColumns(inst);
+    Object.keys(row).forEach(add);
+    const tables = Object.entries(outputs).map(([name, hash]) => [name, decodeTable(store.readObject(hash as never))] as const);
+    const seen = new Map<string, number>();
+    for (const [, t] of tables) if (t.numRows === 1) for (const f of t.schema.fields) seen.set(f.name, (seen.get(f.name) ?? 0) + 1);
+    for (const [name, t] of tables) {
+      if (t.numRows !== 1) continue;
+      for (const f of t.schema.fields) {
+        if (!isScalarType(String(f.type))) continue;
+        const col = (seen.get(f.name) ?? 0) > 1 || f.name in row ? `${name}.${f.name}` : f.name;
+        const v = t.getChild(f.name)?.get(0) as unknown;
+        row[col] = typeof v === 'bigint' ? Number(v) : (v as Scalar | null) ?? null;
+        add(col);
+      }
+    }
+    rows.push(row);
+  }
+  return { columns, rows, missing };
+}
+
+function formatCell(v: Scalar | null): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? v.toPrecision(4).replace(/\.?0+$/, '') : v.toExponential(3);
+  return String(v);
+}
+
+export function formatTable(t: ResultTable): string {
+  const cells = [t.columns.slice(), ...t.rows.map((r) => t.columns.map((c) => formatCell(r[c] ?? null)))];
+  const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+function csvCell(v: Scalar | null): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toArrow(t: ResultTable): Table {
+  const types: Record<string, 'float64' | 'int32' | 'utf8' | 'bool'> = {};
+  for (const c of t.columns) {
+    const vs = t.rows.map((r) => r[c]).filter((v) => v !== null && v !== undefined);
+    types[c] = vs.every((v) => typeof v === 'boolean') && vs.length ? 'bool' : vs.every((v) => typeof v === 'number') ? 'float64' : 'utf8';
+  }
+  const rows = t.rows.map((r) => Object.fromEntries(t.columns.map((c) => [c, types[c] === 'utf8' && r[c] !== null && r[c] !== undefined ? String(r[c]) : r[c] ?? null])));
+  return rowsToTable(scalarSchema(types), rows);
+}
+
+export async function resultsCommand(file: string, opts: ResultsOptions, registry: StageRegistry, io: Io): Promise<number> {
+  const loaded = await loadOrReport(file, registry, opts, io);
+  if (!loaded) return EXIT.badInput;
+  const instances = loaded.plan.byStage.get(opts.stage);
+  if (!instances) {
+    io.err(`degen results: no stage named ${JSON.stringify(opts.stage)} in ${file}; stages: ${[...loaded.plan.byStage.keys()].join(', ')}`);
+    return EXIT.badInput;
+  }
+  const format = opts.format ?? 'table';
+  if (!['table', 'csv', 'json', 'arrow'].includes(format)) {
+    io.err(`degen results: unknown --format ${JSON.stringify(format)}; expected table, csv, json or arrow`);
+    return EXIT.badInput;
+  }
+  const store = openStore(opts);
+  const statuses = planStatus(loaded.plan, store, opts.backend ?? DEFAULT_BACKEND);
+  let table: ResultTable;
+  try {
+    table = collectResults(instances, (inst) => statuses[inst.index]?.record?.outputs, store);
+  } catch (e) {
+    if (e instanceof DamagedObjectError) {
+      io.err(`degen results: ${e.message}; run \`degen run ${file}\` to recompute it`);
+      return EXIT.failed;
+    }
+    throw e;
+  }
+  if (table.missing > 0) io.err(`degen results: ${table.missing} of ${instances.length} instances of ${opts.stage} are not computed yet; run \`degen run ${file}\``);
+  let text: string | Uint8Array;
+  switch (format) {
+    case 'json': text = JSON.stringify(table.rows); break;
+    case 'csv': text = [table.columns.map(csvCell).join(','), ...table.rows.map((r) => table.columns.map((c) => csvCell(r[c] ?? null)).join(','))].join('\n'); break;
+    case 'arrow': text = encodeTable(toArrow(table)); break;
+    default: text = formatTable(table);
+  }
+  if (opts.output) writeFileSync(opts.output, text);
+  else if (typeof text === 'string') io.out(text);
+  else process.stdout.write(text);
+  return EXIT.ok;
+}

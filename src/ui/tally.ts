@@ -1,0 +1,69 @@
+// Per-stage counts built from the event stream; shared by the views.
+import type { RunEvent, StageTotal } from '../exec/events.js';
+import { coordsText } from '../graph/instances.js';
+
+export interface StageTally {
+  readonly stage: string;
+  readonly kind: string;
+  readonly total: number;
+  done: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  elsewhere: number;
+  running: Map<string, { coords: string; fraction: number; message?: string; since: number }>;
+  started?: number;
+  finished?: number;
+}
+
+export class Tally {
+  readonly stages = new Map<string, StageTally>();
+
+  constructor(stages: readonly StageTotal[]) {
+    for (const s of stages) {
+      this.stages.set(s.stage, { stage: s.stage, kind: s.kind, total: s.total, done: 0, cached: 0, failed: 0, skipped: 0, elsewhere: 0, running: new Map() });
+    }
+  }
+
+  settled(t: StageTally): number {
+    return t.done + t.cached + t.failed + t.skipped;
+  }
+
+  apply(e: RunEvent): StageTally | undefined {
+    if (!('stage' in e)) return undefined;
+    const t = this.stages.get(e.stage);
+    if (!t) return undefined;
+    const now = performance.now();
+    t.started ??= now;
+    switch (e.type) {
+      case 'instance-cached': t.cached++; if (t.running.delete(e.key)) t.elsewhere = Math.max(0, t.elsewhere - 1); break;
+      case 'instance-started': t.running.set(e.key, { coords: coordsText(e.coords), fraction: 0, since: now }); break;
+      case 'instance-progress': {
+        const r = t.running.get(e.key);
+        if (r) { r.fraction = e.fraction; if (e.message !== undefined) r.message = e.message; }
+        break;
+      }
+      case 'instance-done': t.done++; t.running.delete(e.key); break;
+      case 'instance-failed': t.failed++; t.running.delete(e.key); break;
+      case 'instance-skipped': t.skipped++; break;
+      case 'instance-elsewhere': t.elsewhere++; break;
+      default: break;
+    }
+    if (this.settled(t) >= t.total) t.finished ??= now;
+    return t;
+  }
+}
+
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function counts(t: StageTally): string {
+  const parts = [`${t.done} done`, `${t.cached} cached`];
+  if (t.failed) parts.push(`${t.failed} failed`);
+  if (t.skipped) parts.push(`${t.skipped} skipped`);
+  return `${parts.join(', ')} / ${t.total}`;
+}
