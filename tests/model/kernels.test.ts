@@ -8,7 +8,7 @@ import { forwardReference, gradientReference } from '../../stages/model/referenc
 import { assertClose, randomTrials, randomWeights, tinyConfig } from './helpers.js';
 import { Rng } from '../../src/random.js';
 
-test('SIMD tanh is within 4e-7 of Math.tanh everywhere', () => {
+test('SIMD tanh is within 4e-7 of Math.tanh everywhere and passes NaN on', () => {
   const k = instantiateKernels();
   k.memory.grow(16);
   const count = 100_000;
@@ -24,6 +24,9 @@ test('SIMD tanh is within 4e-7 of Math.tanh everywhere', () => {
     assert.ok(Math.abs(ys[i]!) <= 1, `|tanh(${xs[i]})| = ${ys[i]} > 1`);
   }
   assert.ok(worst < 4e-7, `max error ${worst}`);
+  xs.set([NaN, 1, -NaN, 2], 0);
+  k.tanh_array(65536 + count * 4, 65536, 4);
+  assert.ok(Number.isNaN(ys[0]) && Number.isNaN(ys[2]), 'NaN must stay NaN, so a diverged run is detected');
 });
 
 test('gemm_nn and gemm_tn match naive products on ragged sizes', () => {
