@@ -125,6 +125,7 @@ export class RnnKernels {
   readonly #nxxx: number;
   readonly #u: number;
   readonly #z: number;
+  readonly #rowGrad: number; // one trial's gradient [count] (trialGradient)
   /** Batch and length of the trials last loaded. */
   #B = 0;
   #T = 0;
@@ -178,6 +179,7 @@ export class RnnKernels {
     this.#nxxx = lay.alloc(n4 * n4);
     this.#u = lay.alloc(n4);
     this.#z = lay.alloc(n4);
+    this.#rowGrad = lay.alloc(this.count);
     this.#k = instantiateKernels();
     const have = this.#k.memory.buffer.byteLength;
     if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
@@ -293,6 +295,65 @@ export class RnnKernels {
     const T = this.#T;
     this.forward();
     const mse = k.masked_mse(this.#dy, this.#y, this.#target, this.#mask, T * B * p4);
+    this.#prepareBackward();
+    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
+      this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
+    const penalty = pen.l1 > 0 || pen.nuclear > 0
+      ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
+      : 0;
+    return { mse, penalty };
+  }
+
+  /**
+   * Backward pass from a given output gradient dL/dy [B, T, n_out] (trial-major) for the trials of
+   * the last forward(); afterwards trialGradient(k) gives each trial's own gradient.
+   */
+  backwardFrom(dy: FloatArray): void {
+    const k = this.#k;
+    const { n4, mx, p4 } = this;
+    const { n_out: p } = this.cfg;
+    const B = this.#B;
+    const T = this.#T;
+    const buffer = this.#view(this.#dy, T * B * p4);
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let q = 0; q < p; q++) buffer[(t * B + b) * p4 + q] = dy[(b * T + t) * p + q]!;
+    this.#prepareBackward();
+    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
+      this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
+  }
+
+  /** Trial b's share of the gradient of the last backwardFrom() (external layout, copies). */
+  trialGradient(b: number): Weights {
+    const k = this.#k;
+    const { n4, mx, p4 } = this;
+    const B = this.#B;
+    const T = this.#T;
+    const step = B * n4 * 4;
+    const at = this.#rowGrad;
+    const row = {
+      W: at,
+      U: at + 4 * n4 * n4,
+      b: at + 4 * (n4 * n4 + this.cfg.n_in * n4),
+      V: at + 4 * (n4 * n4 + mx * n4),
+      c: at + 4 * (n4 * n4 + mx * n4 + p4 * n4),
+    };
+    // Rows of trial b are B rows apart in the time-major buffers: leading dimensions B n4, B mx, B p4.
+    // gW_b = s sum_{t>=2} e_t r_{t-1}^T;  [gU^T; gb]_b = sum_t [x_t; 1] e_t^T;  gV_b = o sum_t dy_t r_t^T.
+    if (T > 1) k.gemm_tn(row.W, this.#e + step + b * n4 * 4, this.#r + step + b * n4 * 4, n4, n4, T - 1, B * n4, B * n4, n4, 0);
+    else this.#view(row.W, n4 * n4).fill(0);
+    if (this.#s !== 1) k.scale_array(row.W, n4 * n4, this.#s);
+    k.gemm_tn(row.U, this.#x + b * mx * 4, this.#e + b * n4 * 4, mx, n4, T, B * mx, B * n4, n4, 0);
+    k.gemm_tn(row.V, this.#dy + b * p4 * 4, this.#r + step + b * n4 * 4, p4, n4, T, B * p4, B * n4, n4, 0);
+    if (this.#o !== 1) k.scale_array(row.V, p4 * n4, this.#o);
+    const c = this.#view(row.c, p4).fill(0);
+    const dy = this.#view(this.#dy, T * B * p4);
+    for (let t = 0; t < T; t++) for (let q = 0; q < p4; q++) c[q] = c[q]! + dy[(t * B + b) * p4 + q]!;
+    return this.#pack(row);
+  }
+
+  /** Refreshes the scaled copies s W and o V that the backward pass reads. */
+  #prepareBackward(): void {
+    const k = this.#k;
+    const { n4, p4 } = this;
     if (this.#ws !== this.#p.W) {
       this.#view(this.#ws, n4 * n4).set(this.#view(this.#p.W, n4 * n4));
       k.scale_array(this.#ws, n4 * n4, this.#s);
@@ -301,12 +362,6 @@ export class RnnKernels {
       this.#view(this.#vo, p4 * n4).set(this.#view(this.#p.V, p4 * n4));
       k.scale_array(this.#vo, p4 * n4, this.#o);
     }
-    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
-      this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
-    const penalty = pen.l1 > 0 || pen.nuclear > 0
-      ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
-      : 0;
-    return { mse, penalty };
   }
 
   /** One Adam step on the current gradient, after scaling it to global norm <= clip (when given). */
