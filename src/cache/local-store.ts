@@ -31,9 +31,10 @@ export class LocalStore implements Store {
   writeObject(bytes: Uint8Array): { hash: ContentHash; size: number } {
     const hash = sha256(bytes) as ContentHash;
     const path = this.objectPath(hash);
+    // An object already there is trusted only after its bytes hash right: a damaged copy is replaced.
     let present = false;
     try {
-      present = statSync(path).size === bytes.length;
+      present = statSync(path).size === bytes.length && sha256(readFileSync(path)) === hash;
     } catch { /* absent */ }
     if (!present) writeFileAtomic(path, bytes, this.durable);
     return { hash, size: bytes.length };
