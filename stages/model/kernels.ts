@@ -21,18 +21,18 @@ declare const WebAssembly: {
 
 export interface KernelExports {
   readonly memory: WasmMemory;
-  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number, panel: number): void;
   gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
   transpose(b: number, a: number, M: number, N: number, s: number): void;
   tanh_array(y: number, x: number, count: number): void;
   scale_array(a: number, count: number, s: number): void;
-  forward(wt: number, ub: number, x: number, r: number, h: number, T: number, B: number, n4: number, mx: number, mup: number, tau: number): void;
-  readout(y: number, r: number, vt: number, c: number, S: number, n4: number, p4: number): void;
+  forward(wt: number, ub: number, x: number, r: number, h: number, panel: number, T: number, B: number, n4: number, mx: number, mup: number, tau: number): void;
+  readout(y: number, r: number, vo: number, c: number, S: number, n4: number, p4: number): void;
   masked_mse(dy: number, y: number, target: number, mask: number, count: number): number;
-  backward(ws: number, vo: number, x: number, r: number, dy: number, e: number, g: number, gw: number, gub: number, gv: number, gc: number,
+  backward(ws: number, vo: number, x: number, r: number, dy: number, e: number, g: number, panel: number, gw: number, gub: number, gv: number, gc: number,
     T: number, B: number, n4: number, mx: number, p4: number, mup: number, s: number, o: number, tau: number): void;
-  penalties(w: number, gw: number, x: number, xx: number, xxx: number, u: number, z: number, n4: number, l1: number, nuclear: number, maxIter: number, tol: number): number;
-  polar(x: number, w: number, xx: number, xxx: number, n4: number, scale: number, maxIter: number, tol: number): number;
+  penalties(w: number, gw: number, x: number, xx: number, xxx: number, u: number, z: number, panel: number, n4: number, l1: number, nuclear: number, maxIter: number, tol: number): number;
+  polar(x: number, w: number, xx: number, xxx: number, panel: number, n4: number, scale: number, maxIter: number, tol: number): number;
   sum_squares(g: number, count: number): number;
   adam(w: number, g: number, m1: number, m2: number, count: number, k: number, step: number, root: number, b1: number, b2: number, eps: number): void;
 }
@@ -109,7 +109,6 @@ export class RnnKernels {
   readonly #m2: number;
   readonly #wt: number; // s W^T [n4, n4]
   readonly #ws: number; // s W [n4, n4] (W itself when s = 1)
-  readonly #vt: number; // o V^T [n4, p4]
   readonly #vo: number; // o V [p4, n4] (V itself when o = 1)
   readonly #x: number; // [T, B, mx]
   readonly #target: number; // [T, B, p4]
@@ -126,6 +125,7 @@ export class RnnKernels {
   readonly #u: number;
   readonly #z: number;
   readonly #rowGrad: number; // one trial's gradient [count] (trialGradient)
+  readonly #panel: number; // gemm_nn's packed copy of its left operand
   /** Batch and length of the trials last loaded. */
   #B = 0;
   #T = 0;
@@ -163,7 +163,6 @@ export class RnnKernels {
     const T = maxT;
     this.#wt = lay.alloc(n4 * n4);
     this.#ws = this.#s === 1 ? this.#p.W : lay.alloc(n4 * n4);
-    this.#vt = lay.alloc(n4 * p4);
     this.#vo = this.#o === 1 ? this.#p.V : lay.alloc(p4 * n4);
     this.#x = lay.alloc(T * B * mx);
     this.#target = lay.alloc(T * B * p4);
@@ -180,6 +179,8 @@ export class RnnKernels {
     this.#u = lay.alloc(n4);
     this.#z = lay.alloc(n4);
     this.#rowGrad = lay.alloc(this.count);
+    const B4 = roundUp(B, 4);
+    this.#panel = lay.alloc(Math.max(roundUp(T * B, 4) * Math.max(mx, p4), B4 * n4, n4 * n4));
     this.#k = instantiateKernels();
     const have = this.#k.memory.buffer.byteLength;
     if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
@@ -279,9 +280,9 @@ export class RnnKernels {
     const B = this.#B;
     const T = this.#T;
     k.transpose(this.#wt, this.#p.W, n4, n4, this.#s);
-    k.transpose(this.#vt, this.#p.V, p4, n4, this.#o);
-    k.forward(this.#wt, this.#p.U, this.#x, this.#r, this.#h, T, B, n4, mx, this.#mup ? 1 : 0, this.cfg.tau);
-    k.readout(this.#y, this.#r + B * n4 * 4, this.#vt, this.#p.c, T * B, n4, p4);
+    this.#scaleCopies();
+    k.forward(this.#wt, this.#p.U, this.#x, this.#r, this.#h, this.#panel, T, B, n4, mx, this.#mup ? 1 : 0, this.cfg.tau);
+    k.readout(this.#y, this.#r + B * n4 * 4, this.#vo, this.#p.c, T * B, n4, p4);
   }
 
   /**
@@ -295,11 +296,10 @@ export class RnnKernels {
     const T = this.#T;
     this.forward();
     const mse = k.masked_mse(this.#dy, this.#y, this.#target, this.#mask, T * B * p4);
-    this.#prepareBackward();
-    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
+    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup, this.#panel,
       this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
     const penalty = pen.l1 > 0 || pen.nuclear > 0
-      ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
+      ? k.penalties(this.#p.W, this.#g.W, this.#nx, this.#nxx, this.#nxxx, this.#u, this.#z, this.#panel, n4, pen.l1, pen.nuclear, POLAR_MAX_ITER, POLAR_TOL)
       : 0;
     return { mse, penalty };
   }
@@ -316,8 +316,7 @@ export class RnnKernels {
     const T = this.#T;
     const buffer = this.#view(this.#dy, T * B * p4);
     for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let q = 0; q < p; q++) buffer[(t * B + b) * p4 + q] = dy[(b * T + t) * p + q]!;
-    this.#prepareBackward();
-    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup,
+    k.backward(this.#ws, this.#vo, this.#x, this.#r, this.#dy, this.#e, this.#gmup, this.#panel,
       this.#g.W, this.#g.U, this.#g.V, this.#g.c, T, B, n4, mx, p4, this.#mup ? 1 : 0, this.#s, this.#o, this.cfg.tau);
   }
 
@@ -350,8 +349,8 @@ export class RnnKernels {
     return this.#pack(row);
   }
 
-  /** Refreshes the scaled copies s W and o V that the backward pass reads. */
-  #prepareBackward(): void {
+  /** Refreshes the scaled copies s W and o V that the readout and the backward pass read. */
+  #scaleCopies(): void {
     const k = this.#k;
     const { n4, p4 } = this;
     if (this.#ws !== this.#p.W) {

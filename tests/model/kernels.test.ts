@@ -31,30 +31,34 @@ test('SIMD tanh is within 4e-7 of Math.tanh everywhere and passes NaN on', () =>
 
 test('gemm_nn and gemm_tn match naive products on ragged sizes', () => {
   const k = instantiateKernels();
-  k.memory.grow(8);
+  k.memory.grow(16);
   const rng = new Rng(3);
   const f = new Float32Array(k.memory.buffer);
-  const A = 65536, B = A + 4096, C = B + 4096;
-  for (const [M, N, K] of [[7, 12, 9], [4, 8, 1], [13, 20, 300], [1, 4, 5]] as const) {
-    for (let i = 0; i < 1024; i++) { f[A / 4 + i] = rng.normal(); f[B / 4 + i] = rng.normal(); }
-    // C[M, N] = A[M, K] B[K, N]
-    if (M * K <= 1024 && K * N <= 1024) {
-      k.gemm_nn(C, A, B, M, N, K, K, N, N, 0);
+  const room = 16384;
+  const A = 65536, B = A + 4 * room, C = B + 4 * room, panel = C + 4 * room;
+  for (let i = 0; i < room; i++) { f[A / 4 + i] = rng.normal(); f[B / 4 + i] = rng.normal(); }
+  const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1e-4 * (1 + Math.abs(want)), `${what}: ${got} vs ${want}`);
+  // gemm_nn: C[M, N] (+)= A[M, K] B[K, N], N and K multiples of 4, any M (ragged row blocks).
+  for (const [M, N, K] of [[7, 12, 8], [4, 8, 4], [13, 20, 40], [1, 4, 4], [5, 16, 12], [64, 36, 128]] as const) {
+    for (const accumulate of [0, 1]) {
+      f.fill(0.5, C / 4, C / 4 + M * N);
+      k.gemm_nn(C, A, B, M, N, K, K, N, N, accumulate, panel);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-        let s = 0;
+        let s = accumulate ? 0.5 : 0;
         for (let q = 0; q < K; q++) s += f[A / 4 + i * K + q]! * f[B / 4 + q * N + j]!;
-        assert.ok(Math.abs(f[C / 4 + i * N + j]! - s) < 1e-4 * (1 + Math.abs(s)), `nn ${M}x${N}x${K} at ${i},${j}`);
+        close(f[C / 4 + i * N + j]!, s, `nn ${M}x${N}x${K} at ${i},${j}`);
       }
     }
-    // C[M4, N] (+)= A[K, M4]^T B[K, N] with M4 a multiple of 4
-    const M4 = Math.ceil(M / 4) * 4;
-    if (K * M4 <= 1024 && K * N <= 1024) {
-      f.fill(0.5, C / 4, C / 4 + M4 * N);
-      k.gemm_tn(C, A, B, M4, N, K, M4, N, N, 1);
-      for (let i = 0; i < M4; i++) for (let j = 0; j < N; j++) {
-        let s = 0.5;
-        for (let q = 0; q < K; q++) s += f[A / 4 + q * M4 + i]! * f[B / 4 + q * N + j]!;
-        assert.ok(Math.abs(f[C / 4 + i * N + j]! - s) < 1e-4 * (1 + Math.abs(s)), `tn ${M4}x${N}x${K} at ${i},${j}`);
+  }
+  // gemm_tn: C[M, N] (+)= A[K, M]^T B[K, N], M and N multiples of 4, any K (odd, past the K block).
+  for (const [M, N, K] of [[8, 12, 9], [4, 8, 1], [16, 20, 60], [4, 4, 5], [8, 8, 301]] as const) {
+    for (const accumulate of [0, 1]) {
+      f.fill(0.5, C / 4, C / 4 + M * N);
+      k.gemm_tn(C, A, B, M, N, K, M, N, N, accumulate);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+        let s = accumulate ? 0.5 : 0;
+        for (let q = 0; q < K; q++) s += f[A / 4 + q * M + i]! * f[B / 4 + q * N + j]!;
+        close(f[C / 4 + i * N + j]!, s, `tn ${M}x${N}x${K} at ${i},${j}`);
       }
     }
   }

@@ -6,126 +6,143 @@
 // mup h_t = (1-tau) h_{t-1} + tau a_t, r_t = tanh(h_t); y_t = o V r_t + c.
 
 // ---------------------------------------------------------------------------------------------
-// Matrix products. Micro-kernels keep a 4 x 8 block of C in eight f32x4 registers (plus two of B and
-// one broadcast of A: 11 of the 16 xmm registers), which is the largest block V8 keeps unspilled.
+// Matrix products. Every product runs one micro-kernel: a 4 x 8 block of C kept in eight f32x4
+// registers, fed per step k by four broadcasts of A (4 consecutive floats: one column of a packed
+// panel, or one row of a transposed operand) and two vectors of B. Reading the four A values at
+// immediate offsets from one pointer, and taking two steps per loop iteration, is what keeps V8's
+// code to little more than the arithmetic (its loops pay a stack check and register moves per
+// iteration).
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-// C[M, N] (+)= A[M, K] B[K, N]; N a multiple of 4; lda, ldb, ldc in floats; adds to C when `accumulate`.
-export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool): void {
-  const la = <usize>lda << 2;
-  const lb = <usize>ldb << 2;
-  const lc = <usize>ldc << 2;
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const bj = b + (<usize>j << 2);
-    const cj = c + (<usize>j << 2);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      let pa = a + <usize>i * la;
-      let pb = bj;
-      const pc = cj + <usize>i * lc;
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      if (accumulate) {
-        c00 = v128.load(pc);
-        c01 = v128.load(pc, 16);
-        c10 = v128.load(pc + lc);
-        c11 = v128.load(pc + lc, 16);
-        c20 = v128.load(pc + 2 * lc);
-        c21 = v128.load(pc + 2 * lc, 16);
-        c30 = v128.load(pc + 3 * lc);
-        c31 = v128.load(pc + 3 * lc, 16);
-      }
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb);
-        const b1 = v128.load(pb, 16);
-        let s = v128.load32_splat(pa);
-        c00 = madd(s, b0, c00);
-        c01 = madd(s, b1, c01);
-        s = v128.load32_splat(pa + la);
-        c10 = madd(s, b0, c10);
-        c11 = madd(s, b1, c11);
-        s = v128.load32_splat(pa + 2 * la);
-        c20 = madd(s, b0, c20);
-        c21 = madd(s, b1, c21);
-        s = v128.load32_splat(pa + 3 * la);
-        c30 = madd(s, b0, c30);
-        c31 = madd(s, b1, c31);
-        pa += 4;
-        pb += lb;
-      }
-      v128.store(pc, c00);
-      v128.store(pc, c01, 16);
-      v128.store(pc + lc, c10);
-      v128.store(pc + lc, c11, 16);
-      v128.store(pc + 2 * lc, c20);
-      v128.store(pc + 2 * lc, c21, 16);
-      v128.store(pc + 3 * lc, c30);
-      v128.store(pc + 3 * lc, c31, 16);
-    }
-    for (; i < M; i++) {
-      let pa = a + <usize>i * la;
-      let pb = bj;
-      const pc = cj + <usize>i * lc;
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-      if (accumulate) {
-        c00 = v128.load(pc);
-        c01 = v128.load(pc, 16);
-      }
-      for (let k = 0; k < K; k++) {
-        const s = v128.load32_splat(pa);
-        c00 = madd(s, v128.load(pb), c00);
-        c01 = madd(s, v128.load(pb, 16), c01);
-        pa += 4;
-        pb += lb;
-      }
-      v128.store(pc, c00);
-      v128.store(pc, c01, 16);
+// C[rows<=4, 8] (+)= sum_k a_k b_k^T, with a_k = 4 floats at pa + k sa, b_k = 8 floats at pb + k sb.
+@inline function tile4x8(pc: usize, lc: usize, pa: usize, sa: usize, pb: usize, sb: usize, K: i32, rows: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (accumulate) {
+    c00 = v128.load(pc);
+    c01 = v128.load(pc, 16);
+    if (rows > 1) { c10 = v128.load(pc + lc); c11 = v128.load(pc + lc, 16); }
+    if (rows > 2) { c20 = v128.load(pc + 2 * lc); c21 = v128.load(pc + 2 * lc, 16); }
+    if (rows > 3) { c30 = v128.load(pc + 3 * lc); c31 = v128.load(pc + 3 * lc, 16); }
+  }
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    let b0 = v128.load(pb);
+    let b1 = v128.load(pb, 16);
+    let s = v128.load32_splat(pa);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(pa, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(pa, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(pa, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    pa += sa;
+    pb += sb;
+    b0 = v128.load(pb);
+    b1 = v128.load(pb, 16);
+    s = v128.load32_splat(pa);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(pa, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(pa, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(pa, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    pa += sa;
+    pb += sb;
+  }
+  if (k < K) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let s = v128.load32_splat(pa);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(pa, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(pa, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(pa, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+  }
+  v128.store(pc, c00);
+  v128.store(pc, c01, 16);
+  if (rows > 1) { v128.store(pc + lc, c10); v128.store(pc + lc, c11, 16); }
+  if (rows > 2) { v128.store(pc + 2 * lc, c20); v128.store(pc + 2 * lc, c21, 16); }
+  if (rows > 3) { v128.store(pc + 3 * lc, c30); v128.store(pc + 3 * lc, c31, 16); }
+}
+
+// C[rows<=4, 4] (+)= sum_k a_k b_k^T (the last four columns when N is not a multiple of 8).
+@inline function tile4x4(pc: usize, lc: usize, pa: usize, sa: usize, pb: usize, sb: usize, K: i32, rows: i32, accumulate: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  if (accumulate) {
+    c0 = v128.load(pc);
+    if (rows > 1) c1 = v128.load(pc + lc);
+    if (rows > 2) c2 = v128.load(pc + 2 * lc);
+    if (rows > 3) c3 = v128.load(pc + 3 * lc);
+  }
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+    pa += sa;
+    pb += sb;
+  }
+  v128.store(pc, c0);
+  if (rows > 1) v128.store(pc + lc, c1);
+  if (rows > 2) v128.store(pc + 2 * lc, c2);
+  if (rows > 3) v128.store(pc + 3 * lc, c3);
+}
+
+// panel[M4/4][K][4] = A[M, K] in blocks of 4 rows, each block stored column by column (rows past M
+// are zero). K a multiple of 4. This is A^T per block: what the micro-kernel reads.
+function pack_rows(panel: usize, a: usize, M: i32, K: i32, la: usize): void {
+  const zero = f32x4.splat(0);
+  for (let i = 0; i < M; i += 4) {
+    const r0 = a + <usize>i * la;
+    const r1 = i + 1 < M ? r0 + la : 0;
+    const r2 = i + 2 < M ? r0 + 2 * la : 0;
+    const r3 = i + 3 < M ? r0 + 3 * la : 0;
+    let dst = panel + <usize>i * (<usize>K << 2);
+    for (let k: usize = 0; k < <usize>K << 2; k += 16) {
+      const x0 = v128.load(r0 + k);
+      const x1 = r1 ? v128.load(r1 + k) : zero;
+      const x2 = r2 ? v128.load(r2 + k) : zero;
+      const x3 = r3 ? v128.load(r3 + k) : zero;
+      // 4 x 4 transpose: column j of the block becomes 4 consecutive floats.
+      const t0 = f32x4.shuffle(x0, x1, 0, 4, 1, 5);
+      const t1 = f32x4.shuffle(x2, x3, 0, 4, 1, 5);
+      const t2 = f32x4.shuffle(x0, x1, 2, 6, 3, 7);
+      const t3 = f32x4.shuffle(x2, x3, 2, 6, 3, 7);
+      v128.store(dst, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(dst, f32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(dst, f32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, f32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+      dst += 64;
     }
   }
-  for (; j < N; j += 4) {
-    const bj = b + (<usize>j << 2);
-    const cj = c + (<usize>j << 2);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      let pa = a + <usize>i * la;
-      let pb = bj;
-      const pc = cj + <usize>i * lc;
-      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-      if (accumulate) {
-        c0 = v128.load(pc);
-        c1 = v128.load(pc + lc);
-        c2 = v128.load(pc + 2 * lc);
-        c3 = v128.load(pc + 3 * lc);
-      }
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(pb);
-        c0 = madd(v128.load32_splat(pa), b0, c0);
-        c1 = madd(v128.load32_splat(pa + la), b0, c1);
-        c2 = madd(v128.load32_splat(pa + 2 * la), b0, c2);
-        c3 = madd(v128.load32_splat(pa + 3 * la), b0, c3);
-        pa += 4;
-        pb += lb;
-      }
-      v128.store(pc, c0);
-      v128.store(pc + lc, c1);
-      v128.store(pc + 2 * lc, c2);
-      v128.store(pc + 3 * lc, c3);
+}
+
+// C[M, N] (+)= A[M, K] B[K, N]; N and K multiples of 4; lda, ldb, ldc in floats; adds to C when
+// `accumulate`. `panel` is scratch for A packed by pack_rows (4 ceil(M/4) K floats).
+export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool, panel: usize): void {
+  const lb = <usize>ldb << 2;
+  const lc = <usize>ldc << 2;
+  pack_rows(panel, a, M, K, <usize>lda << 2);
+  const block = <usize>K << 4;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    for (let i = 0; i < M; i += 4) {
+      tile4x8(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, b + (<usize>j << 2), lb, K, min(4, M - i), accumulate);
     }
-    for (; i < M; i++) {
-      let pa = a + <usize>i * la;
-      let pb = bj;
-      const pc = cj + <usize>i * lc;
-      let c0 = accumulate ? v128.load(pc) : f32x4.splat(0);
-      for (let k = 0; k < K; k++) {
-        c0 = madd(v128.load32_splat(pa), v128.load(pb), c0);
-        pa += 4;
-        pb += lb;
-      }
-      v128.store(pc, c0);
+  }
+  if (j < N) {
+    for (let i = 0; i < M; i += 4) {
+      tile4x4(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, b + (<usize>j << 2), lb, K, min(4, M - i), accumulate);
     }
   }
 }
@@ -145,78 +162,10 @@ export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     const bk = b + <usize>k0 * lb;
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      for (let i = 0; i < M; i += 4) {
-        let pa = ak + (<usize>i << 2);
-        let pb = bk + (<usize>j << 2);
-        const pc = c + <usize>i * lc + (<usize>j << 2);
-        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-        if (add) {
-          c00 = v128.load(pc);
-          c01 = v128.load(pc, 16);
-          c10 = v128.load(pc + lc);
-          c11 = v128.load(pc + lc, 16);
-          c20 = v128.load(pc + 2 * lc);
-          c21 = v128.load(pc + 2 * lc, 16);
-          c30 = v128.load(pc + 3 * lc);
-          c31 = v128.load(pc + 3 * lc, 16);
-        }
-        for (let k = 0; k < kn; k++) {
-          const av = v128.load(pa);
-          const b0 = v128.load(pb);
-          const b1 = v128.load(pb, 16);
-          let s = f32x4.shuffle(av, av, 0, 0, 0, 0);
-          c00 = madd(s, b0, c00);
-          c01 = madd(s, b1, c01);
-          s = f32x4.shuffle(av, av, 1, 1, 1, 1);
-          c10 = madd(s, b0, c10);
-          c11 = madd(s, b1, c11);
-          s = f32x4.shuffle(av, av, 2, 2, 2, 2);
-          c20 = madd(s, b0, c20);
-          c21 = madd(s, b1, c21);
-          s = f32x4.shuffle(av, av, 3, 3, 3, 3);
-          c30 = madd(s, b0, c30);
-          c31 = madd(s, b1, c31);
-          pa += la;
-          pb += lb;
-        }
-        v128.store(pc, c00);
-        v128.store(pc, c01, 16);
-        v128.store(pc + lc, c10);
-        v128.store(pc + lc, c11, 16);
-        v128.store(pc + 2 * lc, c20);
-        v128.store(pc + 2 * lc, c21, 16);
-        v128.store(pc + 3 * lc, c30);
-        v128.store(pc + 3 * lc, c31, 16);
-      }
+      for (let i = 0; i < M; i += 4) tile4x8(c + <usize>i * lc + (<usize>j << 2), lc, ak + (<usize>i << 2), la, bk + (<usize>j << 2), lb, kn, 4, add);
     }
-    for (; j < N; j += 4) {
-      for (let i = 0; i < M; i += 4) {
-        let pa = ak + (<usize>i << 2);
-        let pb = bk + (<usize>j << 2);
-        const pc = c + <usize>i * lc + (<usize>j << 2);
-        let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-        if (add) {
-          c0 = v128.load(pc);
-          c1 = v128.load(pc + lc);
-          c2 = v128.load(pc + 2 * lc);
-          c3 = v128.load(pc + 3 * lc);
-        }
-        for (let k = 0; k < kn; k++) {
-          const av = v128.load(pa);
-          const b0 = v128.load(pb);
-          c0 = madd(f32x4.shuffle(av, av, 0, 0, 0, 0), b0, c0);
-          c1 = madd(f32x4.shuffle(av, av, 1, 1, 1, 1), b0, c1);
-          c2 = madd(f32x4.shuffle(av, av, 2, 2, 2, 2), b0, c2);
-          c3 = madd(f32x4.shuffle(av, av, 3, 3, 3, 3), b0, c3);
-          pa += la;
-          pb += lb;
-        }
-        v128.store(pc, c0);
-        v128.store(pc + lc, c1);
-        v128.store(pc + 2 * lc, c2);
-        v128.store(pc + 3 * lc, c3);
-      }
+    if (j < N) {
+      for (let i = 0; i < M; i += 4) tile4x4(c + <usize>i * lc + (<usize>j << 2), lc, ak + (<usize>i << 2), la, bk + (<usize>j << 2), lb, kn, 4, add);
     }
   }
 }
@@ -282,17 +231,17 @@ export function tanh_array(y: usize, x: usize, count: i32): void {
 // all S rows, and so is the readout.
 //   wt [n4, n4] = s W^T;  ub [mx, n4] = [U^T; b; 0];  x [T, B, mx] (inputs, 1, 0...);
 //   r [T+1, B, n4] with r[0] = 0;  h [T+1, B, n4] (mup state, h[0] = 0; unused for standard).
-export function forward(wt: usize, ub: usize, x: usize, r: usize, h: usize, T: i32, B: i32, n4: i32, mx: i32, mup: bool, tau: f32): void {
+export function forward(wt: usize, ub: usize, x: usize, r: usize, h: usize, panel: usize, T: i32, B: i32, n4: i32, mx: i32, mup: bool, tau: f32): void {
   const step = <usize>B * n4 << 2;
   const rows = B * n4;
   memory.fill(r, 0, step);
   // r_t <- U x_t + b for every t at once.
-  gemm_nn(r + step, x, ub, T * B, n4, mx, mx, n4, n4, false);
+  gemm_nn(r + step, x, ub, T * B, n4, mx, mx, n4, n4, false, panel);
   if (mup) memory.fill(h, 0, step);
   for (let t = 1; t <= T; t++) {
     const rt = r + <usize>t * step;
     // r_t += s r_{t-1} W^T: [B, n4] += [B, n4] [n4, n4]; r_0 = 0 needs no product.
-    if (t > 1) gemm_nn(rt, rt - step, wt, B, n4, n4, n4, n4, n4, true);
+    if (t > 1) gemm_nn(rt, rt - step, wt, B, n4, n4, n4, n4, n4, true, panel);
     if (mup) {
       const ht = h + <usize>t * step;
       leak(ht, ht - step, rt, rows, tau);
@@ -310,12 +259,28 @@ function leak(ht: usize, hprev: usize, a: usize, count: i32, tau: f32): void {
   for (let i: usize = 0; i < <usize>count << 2; i += 16) v128.store(ht + i, madd(vtau, v128.load(a + i), f32x4.mul(vkeep, v128.load(hprev + i))));
 }
 
-// y[S, p4] = r[S, n4] vt[n4, p4] + c, with vt = o V^T (r points at r_1).
-export function readout(y: usize, r: usize, vt: usize, c: usize, S: i32, n4: i32, p4: i32): void {
-  gemm_nn(y, r, vt, S, p4, n4, n4, p4, p4, false);
-  const row = <usize>p4 << 2;
+// y[S, p4] = r[S, n4] vo[p4, n4]^T + c, with vo = o V (r points at r_1): four dot products per row
+// and output block, summed across lanes by a 4 x 4 transpose.
+export function readout(y: usize, r: usize, vo: usize, c: usize, S: i32, n4: i32, p4: i32): void {
+  const row = <usize>n4 << 2;
   for (let k = 0; k < S; k++) {
-    for (let j: usize = 0; j < row; j += 16) v128.store(y + <usize>k * row + j, f32x4.add(v128.load(y + <usize>k * row + j), v128.load(c + j)));
+    const pr = r + <usize>k * row;
+    for (let q = 0; q < p4; q += 4) {
+      const v0 = vo + <usize>q * row;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      for (let i: usize = 0; i < row; i += 16) {
+        const x = v128.load(pr + i);
+        a0 = madd(x, v128.load(v0 + i), a0);
+        a1 = madd(x, v128.load(v0 + row + i), a1);
+        a2 = madd(x, v128.load(v0 + 2 * row + i), a2);
+        a3 = madd(x, v128.load(v0 + 3 * row + i), a3);
+      }
+      const t0 = f32x4.add(f32x4.shuffle(a0, a1, 0, 4, 1, 5), f32x4.shuffle(a0, a1, 2, 6, 3, 7));
+      const t1 = f32x4.add(f32x4.shuffle(a2, a3, 0, 4, 1, 5), f32x4.shuffle(a2, a3, 2, 6, 3, 7));
+      const sum = f32x4.add(f32x4.shuffle(t0, t1, 0, 1, 4, 5), f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      const at = (<usize>k * p4 + q) << 2;
+      v128.store(y + at, f32x4.add(sum, v128.load(c + (<usize>q << 2))));
+    }
   }
 }
 
@@ -346,21 +311,21 @@ export function masked_mse(dy: usize, y: usize, target: usize, mask: usize, coun
 //   gW = s sum_t e_t r_{t-1}^T,  [gU^T; gb] = sum_t [x_t; 1] e_t^T,  gV = o sum_t dy_t r_t^T,  gc = sum_t dy_t.
 // Inputs: ws [n4, n4] = s W;  vo [p4, n4] = o V;  x [T, B, mx];  r [T+1, B, n4];  dy [T, B, p4].
 // Writes e [T, B, n4] (dL/da_t, t = 1..T) and gw [n4, n4], gub [mx, n4], gv [p4, n4], gc [p4];
-// g [B, n4] is scratch (mup).
-export function backward(ws: usize, vo: usize, x: usize, r: usize, dy: usize, e: usize, g: usize,
+// g [B, n4] is scratch (mup), panel is gemm_nn's.
+export function backward(ws: usize, vo: usize, x: usize, r: usize, dy: usize, e: usize, g: usize, panel: usize,
   gw: usize, gub: usize, gv: usize, gc: usize,
   T: i32, B: i32, n4: i32, mx: i32, p4: i32, mup: bool, s: f32, o: f32, tau: f32): void {
   const step = <usize>B * n4 << 2;
   const rows = B * n4;
   const S = T * B;
   // e_t <- o V^T dy_t for every t at once (the output's share of dr_t).
-  gemm_nn(e, dy, vo, S, n4, p4, p4, n4, n4, false);
+  gemm_nn(e, dy, vo, S, n4, p4, p4, n4, n4, false, panel);
   if (mup) memory.fill(g, 0, step);
   for (let t = T; t >= 1; t--) {
     const et = e + <usize>(t - 1) * step;
     const rt = r + <usize>t * step;
     // dr_t += s e_{t+1} W: [B, n4] += [B, n4] [n4, n4].
-    if (t < T) gemm_nn(et, et + step, ws, B, n4, n4, n4, n4, n4, true);
+    if (t < T) gemm_nn(et, et + step, ws, B, n4, n4, n4, n4, n4, true, panel);
     if (mup) leaky_slope(et, g, rt, rows, tau);
     else tanh_slope(et, rt, rows);
   }
@@ -414,8 +379,8 @@ export function scale_array(a: usize, count: i32, s: f32): void {
 // polar(W) = U V^T (from W = U S V^T) is computed by Newton-Schulz, X <- 1.5 X - 0.5 X X^T X, which
 // maps every singular value in (0, sqrt 3) to 1 using matrix products only. X_0 = W / sigma_max, with
 // sigma_max estimated by power iteration (an estimate from below; NS converges up to sqrt 3 sigma_max).
-// Scratch: x, xx, xxx [n4, n4]; u, z [n4].
-export function penalties(w: usize, gw: usize, x: usize, xx: usize, xxx: usize, u: usize, z: usize, n4: i32, l1: f32, nuclear: f32, maxIter: i32, tol: f32): f64 {
+// Scratch: x, xx, xxx, panel [n4, n4]; u, z [n4].
+export function penalties(w: usize, gw: usize, x: usize, xx: usize, xxx: usize, u: usize, z: usize, panel: usize, n4: i32, l1: f32, nuclear: f32, maxIter: i32, tol: f32): f64 {
   const count = <usize>n4 * n4;
   let value: f64 = 0;
   if (l1 > 0) {
@@ -432,7 +397,7 @@ export function penalties(w: usize, gw: usize, x: usize, xx: usize, xxx: usize, 
   if (nuclear > 0) {
     const sigma = spectral_norm(w, u, z, n4);
     if (sigma > 0) {
-      polar(x, w, xx, xxx, n4, <f32>(1 / sigma), maxIter, tol);
+      polar(x, w, xx, xxx, panel, n4, <f32>(1 / sigma), maxIter, tol);
       // sum sigma(W) = trace(polar(W)^T W) = <polar(W), W>.
       let trace: f64 = 0;
       for (let i: usize = 0; i < count; i++) {
@@ -478,7 +443,7 @@ function spectral_norm(w: usize, u: usize, z: usize, n4: i32): f64 {
 }
 
 // x = polar(w) by Newton-Schulz from x = scale w; stops when max |x_{k+1} - x_k| < tol. Returns iterations.
-export function polar(x: usize, w: usize, xx: usize, xxx: usize, n4: i32, scale: f32, maxIter: i32, tol: f32): i32 {
+export function polar(x: usize, w: usize, xx: usize, xxx: usize, panel: usize, n4: i32, scale: f32, maxIter: i32, tol: f32): i32 {
   const count = <usize>n4 * n4;
   const vs = f32x4.splat(scale);
   for (let i: usize = 0; i < count << 2; i += 16) v128.store(x + i, f32x4.mul(vs, v128.load(w + i)));
@@ -488,7 +453,7 @@ export function polar(x: usize, w: usize, xx: usize, xxx: usize, n4: i32, scale:
   while (it < maxIter) {
     it++;
     gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false); // X^T X
-    gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4, false); // X X^T X
+    gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4, false, panel); // X X^T X
     let change = f32x4.splat(0);
     for (let i: usize = 0; i < count << 2; i += 16) {
       const old = v128.load(x + i);
