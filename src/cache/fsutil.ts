@@ -17,8 +17,20 @@ export function parseTempName(name: string): { host: string; pid: number } | und
   return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
 }
 
+const knownDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (knownDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  knownDirs.add(dir);
+}
+
+/**
+ * Writes `target` whole or not at all. With `durable`, the data reach the disk before the rename, so
+ * even a power cut cannot leave a named file with missing bytes.
+ */
 export function writeFileAtomic(target: string, data: Uint8Array | string, durable = true): void {
-  mkdirSync(dirname(target), { recursive: true });
+  ensureDir(dirname(target));
   const tmp = tempPath(target);
   const fd = openSync(tmp, 'wx');
   try {

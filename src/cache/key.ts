@@ -22,8 +22,23 @@ export interface KeyComponents {
   readonly env: string | null;
 }
 
+/** Canonical text of objects seen before (params and code maps are shared by many instances). */
+const canonicalCache = new WeakMap<object, string>();
+
 /** JSON with sorted keys; numbers in JavaScript's shortest round-trip form, so 1e-3 and 0.001 agree. */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    let text = canonicalCache.get(value);
+    if (text === undefined) {
+      text = canonicalText(value);
+      canonicalCache.set(value, text);
+    }
+    return text;
+  }
+  return canonicalText(value);
+}
+
+function canonicalText(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`cannot hash non-finite number ${value}`);

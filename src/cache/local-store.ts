@@ -75,8 +75,12 @@ export class LocalStore implements Store {
     return record;
   }
 
+  /**
+   * Records are written after their objects and are not fsynced: a record lost or torn by a power cut
+   * reads as a miss (its instance is recomputed), never as a hit without its objects, which were.
+   */
   writeRecord(record: InstanceRecord): void {
-    writeFileAtomic(this.recordPath(record.key), JSON.stringify(record, null, 1), this.durable);
+    writeFileAtomic(this.recordPath(record.key), JSON.stringify(record), false);
   }
 
   dropObject(hash: ContentHash): void {
@@ -105,7 +109,7 @@ export class LocalStore implements Store {
   }
 
   writeMemo(record: MemoRecord): void {
-    writeFileAtomic(this.memoPath(record.key), JSON.stringify(record), this.durable);
+    writeFileAtomic(this.memoPath(record.key), JSON.stringify(record), false);
   }
 
   lockPath(name: string): string {
