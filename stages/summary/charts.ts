@@ -43,6 +43,8 @@ export interface CurvePoint {
 
 const PANEL = { width: 160, height: 140 } as const;
 const AXIS_GREY = '#888';
+/** MDS panels label their points with seeds up to this many networks per panel. */
+const MAX_LABELLED_POINTS = 20;
 
 /** The three levels and the number of converged networks against one knob; the DSA null beside dynamics. */
 export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: string, rows: readonly LevelRow[]): TopLevelSpec {
@@ -91,6 +93,9 @@ export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: st
 export function mdsSpec(conditions: readonly string[], points: readonly MdsPoint[]): TopLevelSpec {
   const reach = Math.max(1e-12, ...points.map((p) => Math.max(Math.abs(p.mx), Math.abs(p.my)))) * 1.15;
   const scale = { domain: [-reach, reach], nice: false, zero: false };
+  const perCondition = new Map<string, number>();
+  for (const p of points) perCondition.set(p.condition, (perCondition.get(p.condition) ?? 0) + 1);
+  const labelled = Math.max(0, ...perCondition.values()) <= MAX_LABELLED_POINTS;
   return {
     data: { values: points as never },
     facet: { field: 'condition', type: 'nominal', sort: [...conditions], title: null, header: { labelFontSize: 10, labelLimit: 250 } },
@@ -100,7 +105,8 @@ export function mdsSpec(conditions: readonly string[], points: readonly MdsPoint
       height: 150,
       layer: [
         { mark: { type: 'point', filled: true, size: 45, color: '#4c78a8' }, encoding: { x: { field: 'mx', type: 'quantitative', title: 'MDS 1', scale }, y: { field: 'my', type: 'quantitative', title: 'MDS 2', scale } } },
-        { mark: { type: 'text', dx: 7, align: 'left', fontSize: 8, color: '#555' }, encoding: { x: { field: 'mx', type: 'quantitative' }, y: { field: 'my', type: 'quantitative' }, text: { field: 'seed', type: 'nominal' } } },
+        // Seed labels help with a few networks and only blur a crowd.
+        ...(labelled ? [{ mark: { type: 'text', dx: 7, align: 'left', fontSize: 8, color: '#555' }, encoding: { x: { field: 'mx', type: 'quantitative' }, y: { field: 'my', type: 'quantitative' }, text: { field: 'seed', type: 'nominal' } } }] : []),
       ],
     },
     resolve: { scale: { x: 'shared', y: 'shared' } },
@@ -110,6 +116,8 @@ export function mdsSpec(conditions: readonly string[], points: readonly MdsPoint
 /** Training loss (log scale) against epoch, one line per seed, one panel per condition. */
 export function curvesSpec(conditions: readonly string[], seeds: readonly string[], points: readonly CurvePoint[]): TopLevelSpec {
   const dashed = points.some((p) => p.status === 'not converged');
+  const statuses = (['converged', 'not converged', 'unknown'] as const).filter((st) => points.some((p) => p.status === st));
+  const dashes = { converged: [1, 0], 'not converged': [4, 3], unknown: [1, 2] } as const;
   return {
     data: { values: points as never },
     config: { legend: { orient: 'bottom', direction: 'horizontal' } },
@@ -124,7 +132,7 @@ export function curvesSpec(conditions: readonly string[], seeds: readonly string
         y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { type: 'log' } },
         color: { field: 'seed', type: 'nominal', sort: [...seeds], title: 'seed', legend: { columns: Math.min(seeds.length, 12) } },
         detail: { field: 'seed', type: 'nominal' },
-        ...(dashed ? { strokeDash: { field: 'status', type: 'nominal', title: 'outcome', scale: { domain: ['converged', 'not converged', 'unknown'], range: [[1, 0], [4, 3], [1, 2]] } } } : {}),
+        ...(dashed ? { strokeDash: { field: 'status', type: 'nominal', title: 'outcome', scale: { domain: statuses, range: statuses.map((st) => dashes[st]) } } } : {}),
       },
     },
   } as unknown as TopLevelSpec;

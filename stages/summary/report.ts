@@ -12,6 +12,7 @@ import { planStatus, type InstanceStatus } from '../../src/exec/status.js';
 import type { StageNode } from '../../src/graph/dag.js';
 import type { Instance, InstancePlan } from '../../src/graph/instances.js';
 import type { ContentHash, Json, StageRegistry } from '../../src/stage.js';
+import type { Study } from '../../src/spec/study.js';
 import { curvesSpec, knobSpec, mdsSpec, renderSvg, type CurvePoint, type LevelRow, type MdsPoint } from './charts.js';
 import { degeneracy } from './degeneracy.js';
 import { formatNumber, pageHtml, tableHtml, type Figure, type Section } from './html.js';
@@ -127,7 +128,9 @@ async function knobFigures(stage: DegeneracyStage, axisValues: ReadonlyMap<strin
   const figures: Figure[] = [];
   for (const knob of knobs) {
     const others = knobs.filter((k) => k !== knob);
-    const rows = done.map((c) => levelRow(c, valueText(c.inst.coords[knob]), labelOf(others, c.inst.coords)));
+    // With one other knob its values alone label the colours (the legend title names it).
+    const group = (c: Condition): string => (others.length === 1 ? valueText(c.inst.coords[others[0]!]) : labelOf(others, c.inst.coords));
+    const rows = done.map((c) => levelRow(c, valueText(c.inst.coords[knob]), group(c)));
     const order = (axisValues.get(knob) ?? []).map(valueText);
     const id = `knob-${name}-${knob}`;
     const spec = knobSpec(knob, order, others.join(', '), rows);
@@ -302,6 +305,23 @@ async function buildSections(plan: InstancePlan, statuses: readonly InstanceStat
   return sections;
 }
 
+/** The study as written (after --set): its sweep axes and stages with their params. */
+function studySection(study: Study): Section {
+  const shortList = (values: readonly Json[]): string => {
+    const texts = values.map(valueText);
+    return texts.length <= 12 ? texts.join(', ') : `${texts.slice(0, 5).join(', ')}, …, ${texts.at(-1)} (${texts.length} values)`;
+  };
+  const rows = study.stages.map((st) => [
+    st.name, st.uses, st.needs.join(', '), st.pairs ? `pairs: ${st.pairs}` : st.over ? `over: ${st.over}` : '', Object.keys(st.with).length ? JSON.stringify(st.with) : '',
+  ]);
+  return {
+    title: 'The study',
+    notes: study.sweep.map((a) => `sweep ${a.name}: ${shortList(a.values)}`),
+    figures: [],
+    html: tableHtml({ columns: ['stage', 'uses', 'needs', 'axis', 'with'], rows, numeric: new Set() }),
+  };
+}
+
 function commandsOf(file: string, opts: ReportOptions): string[] {
   const sets = (opts.set ?? []).flatMap((s) => ['--set', s]);
   const run = ['degen', 'run', file, ...sets];
@@ -327,7 +347,7 @@ export async function reportCommand(file: string, opts: ReportOptions, registry:
       description: study.description,
       commands: commandsOf(file, opts),
       missing: missingNotes(plan, statuses, store),
-      sections: await buildSections(plan, statuses, reader),
+      sections: [...await buildSections(plan, statuses, reader), studySection(study)],
     });
   } catch (e) {
     if (e instanceof DamagedObjectError) {
