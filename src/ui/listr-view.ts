@@ -7,6 +7,7 @@ import { counts, seconds, Tally, type StageTally } from './tally.js';
 interface Row {
   task?: ListrTaskWrapper<unknown, never, never>;
   settle?: (error?: Error) => void;
+  closed?: boolean;
 }
 
 export function listrView(): { listener: (e: RunEvent) => void; finished: () => Promise<void> } {
@@ -17,7 +18,8 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
 
   const render = (t: StageTally): void => {
     const row = rows.get(t.stage);
-    if (!row?.task) return;
+    // listr2 drops a task's output buffer once it settles: a closed row takes no more updates.
+    if (!row?.task || row.closed) return;
     const elapsed = t.started !== undefined ? seconds((t.finished ?? performance.now()) - t.started) : '';
     row.task.title = `${t.stage} (${t.kind})  ${counts(t)}${elapsed ? `  ${elapsed}` : ''}`;
     const running = [...t.running.values()].slice(0, 4).map((r) => `${r.coords}${r.fraction > 0 ? ` ${(r.fraction * 100).toFixed(0)}%` : ''}${r.message ? ` ${r.message}` : ''} (${seconds(performance.now() - r.since)})`);
@@ -26,6 +28,8 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
     if (tally && tally.settled(t) >= t.total && row.settle) {
       const settle = row.settle;
       row.settle = undefined;
+      row.task.output = '';
+      row.closed = true;
       settle(t.failed > 0 ? new Error(`${row.task.title}`) : undefined);
     }
   };
@@ -38,6 +42,7 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
         rows.set(s.stage, row);
         return {
           title: `${s.stage} (${s.kind})  0 / ${s.total}`,
+          rendererOptions: { outputBar: 5, persistentOutput: false },
           task: (_: unknown, task: ListrTaskWrapper<unknown, never, never>) => new Promise<void>((resolve, reject) => {
             row.task = task;
             row.settle = (error) => (error ? reject(error) : resolve());
@@ -55,6 +60,7 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
       for (const [name, row] of rows) {
         const t = tally?.stages.get(name);
         if (t) render(t);
+        row.closed = true;
         row.settle?.(e.summary.interrupted ? new Error('interrupted') : undefined);
         row.settle = undefined;
       }
