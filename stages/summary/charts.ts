@@ -64,6 +64,7 @@ export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: st
       ...extra,
     ],
   });
+  const has = (field: 'behaviour' | 'dynamics' | 'weights'): boolean => rows.some((r) => r[field] !== null);
   const nullLayers = rows.some((r) => r.dsa_null !== null)
     ? [
       { mark: { type: 'rule', strokeWidth: 1, strokeDash: [3, 2], color: AXIS_GREY }, encoding: { x, ...offset, y: { field: 'dsa_null_lo', type: 'quantitative' }, y2: { field: 'dsa_null_hi' } } },
@@ -74,9 +75,10 @@ export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: st
     data: { values: rows as never },
     config: { view: { stroke: null }, legend: { orient: 'bottom', direction: 'horizontal', labelLimit: 260 } },
     hconcat: [
-      levelPanel('behaviour', 'behaviour: std of OOD MSE'),
-      levelPanel('dynamics', nullLayers.length ? 'dynamics: mean DSA (grey ◇ null)' : 'dynamics: mean pairwise DSA', nullLayers),
-      levelPanel('weights', 'weights: mean RMS distance'),
+      // A level without any value (its input is not in the study) gets no empty panel.
+      ...(has('behaviour') ? [levelPanel('behaviour', 'behaviour: std of OOD MSE')] : []),
+      ...(has('dynamics') || nullLayers.length ? [levelPanel('dynamics', nullLayers.length ? 'dynamics: mean DSA (grey ◇ null)' : 'dynamics: mean pairwise DSA', nullLayers)] : []),
+      ...(has('weights') ? [levelPanel('weights', 'weights: mean RMS distance')] : []),
       {
         ...PANEL,
         title: 'converged networks',

@@ -1,7 +1,8 @@
-// The summary stages and the report command, for the composition root to register and wire.
+// The summary stages and the `degen report` command, for the composition root to register and wire.
 import type { Stage } from '../../src/stage.js';
 import { degeneracy } from './degeneracy.js';
 
 export { degeneracy };
+export { addReportCommand } from './command.js';
 
 export const summaryStages: readonly Stage<any>[] = [degeneracy];
