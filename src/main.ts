@@ -2,12 +2,16 @@
 // Composition root: registers the stages of stages/ and starts the CLI. The only module of src/ that
 // knows the science exists.
 import { runCli } from './cli.js';
-import { StageRegistry } from './stage.js';
+import { StageRegistry, type Stage } from './stage.js';
 import { taskStages } from '../stages/tasks/index.js';
+import { train } from '../stages/train.js';
+import { collect } from '../stages/collect.js';
+import { featureLearning } from '../stages/metrics/feature-learning.js';
 
 export function builtinRegistry(): StageRegistry {
   const registry = new StageRegistry();
-  for (const stage of taskStages) registry.add(stage);
+  const stages: readonly Stage<any>[] = [...taskStages, train, collect, featureLearning];
+  for (const stage of stages) registry.add(stage);
   return registry;
 }
 
