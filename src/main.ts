@@ -7,13 +7,17 @@ import { taskStages } from '../stages/tasks/index.js';
 import { train } from '../stages/train.js';
 import { collect } from '../stages/collect.js';
 import { featureLearning } from '../stages/metrics/feature-learning.js';
+import { addReportCommand, summaryStages } from '../stages/summary/index.js';
 
 export function builtinRegistry(): StageRegistry {
   const registry = new StageRegistry();
-  const stages: readonly Stage<any>[] = [...taskStages, train, collect, featureLearning];
+  const stages: readonly Stage<any>[] = [...taskStages, train, collect, featureLearning, ...summaryStages];
   for (const stage of stages) registry.add(stage);
   return registry;
 }
 
-const code = await runCli(process.argv, builtinRegistry());
+const registry = builtinRegistry();
+const code = await runCli(process.argv, registry, {
+  commands: (program, setExit, io) => addReportCommand(program, registry, setExit, io),
+});
 process.exitCode = code;
