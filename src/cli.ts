@@ -59,6 +59,7 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .requiredOption('--stage <name>', 'the stage (its name in the study file)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
+    .option('--columns <list>', 'comma-separated columns to show, in order (e.g. bits,dynamics_degeneracy)')
     .action(async (file: string, opts) => setExit(await resultsCommand(file, opts, registry, io)));
 
   program.command('verify').description('rehash every cached object; report damaged and orphaned ones')

@@ -13,6 +13,8 @@ export interface ResultsOptions extends StudyOptions {
   readonly stage: string;
   readonly format?: string;
   readonly output?: string;
+  /** Comma-separated columns to keep, in this order. */
+  readonly columns?: string;
 }
 
 export interface ResultTable {
@@ -130,6 +132,15 @@ export async function resultsCommand(file: string, opts: ResultsOptions, registr
       return EXIT.failed;
     }
     throw e;
+  }
+  if (opts.columns) {
+    const wanted = opts.columns.split(',').map((c) => c.trim()).filter(Boolean);
+    const unknown = wanted.filter((c) => !table.columns.includes(c));
+    if (unknown.length && table.rows.length) {
+      io.err(`degen results: no column ${unknown.map((c) => JSON.stringify(c)).join(', ')} in ${opts.stage}; columns: ${table.columns.join(', ')}`);
+      return EXIT.badInput;
+    }
+    table = { ...table, columns: wanted };
   }
   if (table.missing > 0) io.err(`degen results: ${table.missing} of ${instances.length} instances of ${opts.stage} are not computed yet; run \`degen run ${file}\``);
   let text: string | Uint8Array;

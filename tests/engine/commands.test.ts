@@ -87,6 +87,11 @@ test('results prints coordinates and scalar outputs as a table, CSV, JSON and Ar
     assert.deepEqual(t.schema.fields.map((f) => f.name), ['seed', 'value']);
     const missing = ws.degen(['results', file, '--stage', 'pair', '--set', 'sweep.seed=[0, 1, 5]']);
     assert.match(missing.stderr, /2 of 3 instances of pair are not computed yet/);
+    const picked = ws.degen(['results', file, '--stage', 'pair', '--columns', 'value,seed_b', '--format', 'csv']);
+    assert.equal(picked.stdout.trim(), 'value,seed_b\n10,1');
+    const unknownColumn = ws.degen(['results', file, '--stage', 'pair', '--columns', 'valeu']);
+    assert.equal(unknownColumn.code, 2);
+    assert.match(unknownColumn.stderr, /no column "valeu" in pair; columns: seed_a, seed_b, value/);
     const bad = ws.degen(['results', file, '--stage', 'nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /no stage named "nope".*stages: src, per, pair/);
