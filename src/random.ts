@@ -20,33 +20,30 @@ function splitmix32(state: number): () => number {
 
 /** sfc32: small, fast, passes PractRand to 2^40 bytes; state seeded through splitmix32. */
 export class Rng {
-  #a: number;
-  #b: number;
-  #c: number;
-  #d: number;
+  /** State a, b, c, d in a typed array: plain number fields above 2^30 would be boxed on every step. */
+  readonly #s = new Uint32Array(4);
   #spare: number | undefined;
 
   constructor(seed: number | string) {
     const mix = splitmix32(typeof seed === 'string' ? seedFromString(seed) : seed);
-    this.#a = mix();
-    this.#b = mix();
-    this.#c = mix();
-    this.#d = mix();
+    for (let i = 0; i < 4; i++) this.#s[i] = mix();
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
   /** Independent stream for a named purpose (e.g. `init`, `batches`), derived from this one's state. */
   fork(label: string): Rng {
-    return new Rng(`${this.#a}:${this.#b}:${this.#c}:${this.#d}:${label}`);
+    const s = this.#s;
+    return new Rng(`${s[0]}:${s[1]}:${s[2]}:${s[3]}:${label}`);
   }
 
   uint32(): number {
-    const t = (((this.#a + this.#b) >>> 0) + this.#d) >>> 0;
-    this.#d = (this.#d + 1) >>> 0;
-    this.#a = this.#b ^ (this.#b >>> 9);
-    this.#b = (this.#c + (this.#c << 3)) >>> 0;
-    this.#c = ((this.#c << 21) | (this.#c >>> 11)) >>> 0;
-    this.#c = (this.#c + t) >>> 0;
+    const s = this.#s;
+    const a = s[0]!, b = s[1]!, c = s[2]!, d = s[3]!;
+    const t = (a + b + d) >>> 0;
+    s[3] = d + 1;
+    s[0] = b ^ (b >>> 9);
+    s[1] = c + (c << 3);
+    s[2] = ((c << 21) | (c >>> 11)) + t;
     return t;
   }
 
