@@ -2,8 +2,10 @@
 // fixed number of steps on the WASM kernels; prints one JSON line
 // {"hidden","workers","ms_per_step","steps_per_second","peak_rss_mb"}, where steps_per_second
 // counts the steps of all networks together.
-//   node dist/bench/train.js --hidden N [--batch 64] [--T 100] [--steps 100] [--workers K] [--json]
-import { pathToFileURL } from 'node:url';
+//   node dist/bench/train.js --hidden N [--batch 64] [--T 100] [--steps 100] [--workers K] [--json] [--torch]
+// --torch also runs bench/train_torch.py (the same step in PyTorch) and prints its line second.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerJob } from './train-worker.js';
 
@@ -63,12 +65,33 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   }
 }
 
+/** A Python with PyTorch: $DEGEN_PYTHON, else python3 on the PATH, else /usr/bin/python3; undefined if none. */
+export function findTorchPython(): string | undefined {
+  const candidates = [process.env.DEGEN_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+/**
+ * The same benchmark with PyTorch (bench/train_torch.py: one thread per network, K processes), for a
+ * side-by-side comparison on the same machine; undefined when no Python with torch is found.
+ */
+export function benchTrainTorch(opts: BenchTrainOptions): BenchTrainResult | undefined {
+  const python = findTorchPython();
+  if (!python) return undefined;
+  const script = fileURLToPath(new URL('../../bench/train_torch.py', import.meta.url));
+  const args = [script, '--hidden', String(opts.hidden), '--json'];
+  for (const name of ['batch', 'T', 'steps', 'workers'] as const) if (opts[name] !== undefined) args.push(`--${name}`, String(opts[name]));
+  const run = spawnSync(python, args, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bench/train_torch.py failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as BenchTrainResult;
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
-function parseArgs(argv: readonly string[]): BenchTrainOptions & { json: boolean } {
+function parseArgs(argv: readonly string[]): BenchTrainOptions & { json: boolean; torch: boolean } {
   const value = (name: string): number | undefined => {
     const i = argv.indexOf(`--${name}`);
     if (i < 0) return undefined;
@@ -78,11 +101,17 @@ function parseArgs(argv: readonly string[]): BenchTrainOptions & { json: boolean
   };
   const hidden = value('hidden');
   if (hidden === undefined) throw new Error('--hidden N is required');
-  return { hidden, batch: value('batch'), T: value('T'), steps: value('steps'), workers: value('workers'), json: argv.includes('--json') };
+  return { hidden, batch: value('batch'), T: value('T'), steps: value('steps'), workers: value('workers'), json: argv.includes('--json'), torch: argv.includes('--torch') };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { json, ...opts } = parseArgs(process.argv.slice(2));
-  const result = await benchTrain(opts);
-  console.log(json ? JSON.stringify(result) : `hidden ${result.hidden}, workers ${result.workers}: ${result.ms_per_step} ms/step, ${result.steps_per_second} steps/s, peak RSS ${result.peak_rss_mb} MB`);
+  const { json, torch, ...opts } = parseArgs(process.argv.slice(2));
+  const show = (label: string, r: BenchTrainResult): void => console.log(json ? JSON.stringify(r) : `${label}: hidden ${r.hidden}, workers ${r.workers}: ${r.ms_per_step} ms/step, ${r.steps_per_second} steps/s, peak RSS ${r.peak_rss_mb} MB`);
+  show('wasm', await benchTrain(opts));
+  // --torch: the PyTorch step right after, on the same machine, when a Python with torch is there.
+  if (torch) {
+    const other = benchTrainTorch(opts);
+    if (other) show('torch', other);
+    else console.error('no Python with torch found (set DEGEN_PYTHON)');
+  }
 }

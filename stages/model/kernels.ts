@@ -34,6 +34,7 @@ export interface KernelExports {
   penalties(w: number, gw: number, x: number, xx: number, xxx: number, u: number, z: number, panel: number, n4: number, l1: number, nuclear: number, maxIter: number, tol: number): number;
   polar(x: number, w: number, xx: number, xxx: number, panel: number, n4: number, scale: number, maxIter: number, tol: number): number;
   sum_squares(g: number, count: number): number;
+  heap_base(): number;
   adam(w: number, g: number, m1: number, m2: number, count: number, k: number, step: number, root: number, b1: number, b2: number, eps: number): void;
 }
 
@@ -45,14 +46,16 @@ export function kernelModule(): WasmModule {
   return compiled;
 }
 
+const PAGE = 65536;
+// The kernels' only static data is a small constant table; our buffers start after the first page.
+const BASE = PAGE;
+
 /** A fresh instance with its own memory. */
 export function instantiateKernels(): KernelExports {
-  return new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+  const k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+  if (k.heap_base() > BASE) throw new Error(`kernels' static data ends at ${k.heap_base()}, above ${BASE} where buffers start`);
+  return k;
 }
-
-const PAGE = 65536;
-// The kernels use no static data or stack of their own; our buffers start after the first page.
-const BASE = PAGE;
 
 const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;

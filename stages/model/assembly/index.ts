@@ -503,3 +503,8 @@ export function adam(w: usize, g: usize, m1: usize, m2: usize, count: i32, k: f3
     v128.store(w + i, f32x4.sub(v128.load(w + i), f32x4.div(f32x4.mul(vstep, mv), denom)));
   }
 }
+
+// End of the kernels' own static data; the wrapper places its buffers above it.
+export function heap_base(): usize {
+  return __heap_base;
+}
