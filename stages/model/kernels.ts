@@ -22,7 +22,7 @@ declare const WebAssembly: {
 export interface KernelExports {
   readonly memory: WasmMemory;
   gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number, panel: number): void;
-  gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number): void;
+  gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number, panel: number): void;
   transpose(b: number, a: number, M: number, N: number, s: number): void;
   tanh_array(y: number, x: number, count: number): void;
   scale_array(a: number, count: number, s: number): void;
@@ -56,6 +56,9 @@ export function instantiateKernels(): KernelExports {
   if (k.heap_base() > BASE) throw new Error(`kernels' static data ends at ${k.heap_base()}, above ${BASE} where buffers start`);
   return k;
 }
+
+/** Rows of the left operand gemm_tn packs at a time (TN_BLOCK in assembly/index.ts). */
+export const TN_PANEL_ROWS = 128;
 
 const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;
@@ -183,7 +186,9 @@ export class RnnKernels {
     this.#z = lay.alloc(n4);
     this.#rowGrad = lay.alloc(this.count);
     const B4 = roundUp(B, 4);
-    this.#panel = lay.alloc(Math.max(roundUp(T * B, 4) * Math.max(mx, p4), B4 * n4, n4 * n4));
+    // gemm_nn packs its left operand (input product T B x mx, dy V T B x p4, recurrent B x n4,
+    // Newton-Schulz n4 x n4); gemm_tn packs TN_PANEL_ROWS rows of its left operand at a time.
+    this.#panel = lay.alloc(Math.max(roundUp(T * B, 4) * Math.max(mx, p4), B4 * n4, n4 * n4, TN_PANEL_ROWS * Math.max(n4, mx, p4)));
     this.#k = instantiateKernels();
     const have = this.#k.memory.buffer.byteLength;
     if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
@@ -340,11 +345,11 @@ export class RnnKernels {
     };
     // Rows of trial b are B rows apart in the time-major buffers: leading dimensions B n4, B mx, B p4.
     // gW_b = s sum_{t>=2} e_t r_{t-1}^T;  [gU^T; gb]_b = sum_t [x_t; 1] e_t^T;  gV_b = o sum_t dy_t r_t^T.
-    if (T > 1) k.gemm_tn(row.W, this.#e + step + b * n4 * 4, this.#r + step + b * n4 * 4, n4, n4, T - 1, B * n4, B * n4, n4, 0);
+    if (T > 1) k.gemm_tn(row.W, this.#e + step + b * n4 * 4, this.#r + step + b * n4 * 4, n4, n4, T - 1, B * n4, B * n4, n4, 0, this.#panel);
     else this.#view(row.W, n4 * n4).fill(0);
     if (this.#s !== 1) k.scale_array(row.W, n4 * n4, this.#s);
-    k.gemm_tn(row.U, this.#x + b * mx * 4, this.#e + b * n4 * 4, mx, n4, T, B * mx, B * n4, n4, 0);
-    k.gemm_tn(row.V, this.#dy + b * p4 * 4, this.#r + step + b * n4 * 4, p4, n4, T, B * p4, B * n4, n4, 0);
+    k.gemm_tn(row.U, this.#x + b * mx * 4, this.#e + b * n4 * 4, mx, n4, T, B * mx, B * n4, n4, 0, this.#panel);
+    k.gemm_tn(row.V, this.#dy + b * p4 * 4, this.#r + step + b * n4 * 4, p4, n4, T, B * p4, B * n4, n4, 0, this.#panel);
     if (this.#o !== 1) k.scale_array(row.V, p4 * n4, this.#o);
     const c = this.#view(row.c, p4).fill(0);
     const dy = this.#view(this.#dy, T * B * p4);

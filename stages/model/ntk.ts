@@ -3,7 +3,7 @@
 // parameter (W, U, b, V, c), and K = G G^T. Each row is its own backward pass, run by the WASM
 // kernels with one batch row per (time, output) of a trial.
 import type { FloatArray } from '../../src/arrow.js';
-import { instantiateKernels, RnnKernels } from './kernels.js';
+import { instantiateKernels, RnnKernels, TN_PANEL_ROWS } from './kernels.js';
 import { weightNames, type NetworkConfig, type Trials, type Weights } from './network.js';
 
 /** Gradient rows G [rows, params]; params in the order W, U, b, V, c, each row-major. */
@@ -64,7 +64,8 @@ export function gramMatrix(f: TangentFeatures): Float64Array {
   const base = 65536;
   const gt = base;
   const out = gt + params * r4 * 4;
-  const bytes = out + r4 * r4 * 4;
+  const panel = out + r4 * r4 * 4;
+  const bytes = panel + TN_PANEL_ROWS * r4 * 4;
   const have = k.memory.buffer.byteLength;
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
   const mem = new Float32Array(k.memory.buffer);
@@ -74,7 +75,7 @@ export function gramMatrix(f: TangentFeatures): Float64Array {
     const row = i * params;
     for (let j = 0; j < params; j++) mem[t0 + j * r4 + i] = G[row + j]!;
   }
-  k.gemm_tn(out, gt, gt, r4, r4, params, r4, r4, r4, 0);
+  k.gemm_tn(out, gt, gt, r4, r4, params, r4, r4, r4, 0, panel);
   const K = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) K[i * rows + j] = mem[out / 4 + i * r4 + j]!;
   return K;

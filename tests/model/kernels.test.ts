@@ -54,7 +54,7 @@ test('gemm_nn and gemm_tn match naive products on ragged sizes', () => {
   for (const [M, N, K] of [[8, 12, 9], [4, 8, 1], [16, 20, 60], [4, 4, 5], [8, 8, 301]] as const) {
     for (const accumulate of [0, 1]) {
       f.fill(0.5, C / 4, C / 4 + M * N);
-      k.gemm_tn(C, A, B, M, N, K, M, N, N, accumulate);
+      k.gemm_tn(C, A, B, M, N, K, M, N, N, accumulate, panel);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
         let s = accumulate ? 0.5 : 0;
         for (let q = 0; q < K; q++) s += f[A / 4 + q * M + i]! * f[B / 4 + q * N + j]!;

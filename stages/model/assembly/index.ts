@@ -147,11 +147,14 @@ export function gemm_nn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
   }
 }
 
-// Rows of K processed per pass of gemm_tn, so that the A and B panels stay in L2.
+// Rows of K processed per pass of gemm_tn: the packed A block (TN_BLOCK x M floats) stays in L2 and
+// each 8-column strip of B (TN_BLOCK x 8) in L1 while it is reused down the rows of C.
 const TN_BLOCK: i32 = 128;
 
 // C[M, N] (+)= A[K, M]^T B[K, N]; M and N multiples of 4; accumulates into C when `accumulate`.
-export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool): void {
+// Each block of TN_BLOCK rows of A is first copied into `panel` [M/4][kn][4] (TN_BLOCK M floats), so
+// the micro-kernel reads its A values contiguously instead of one 16-byte piece per cache line.
+export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, lda: i32, ldb: i32, ldc: i32, accumulate: bool, panel: usize): void {
   const la = <usize>lda << 2;
   const lb = <usize>ldb << 2;
   const lc = <usize>ldc << 2;
@@ -160,12 +163,21 @@ export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
     const add = accumulate || k0 > 0;
     const ak = a + <usize>k0 * la;
     const bk = b + <usize>k0 * lb;
+    const block = <usize>kn << 4;
+    for (let k = 0; k < kn; k++) {
+      const src = ak + <usize>k * la;
+      let dst = panel + (<usize>k << 4);
+      for (let i = 0; i < M; i += 4) {
+        v128.store(dst, v128.load(src + (<usize>i << 2)));
+        dst += block;
+      }
+    }
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      for (let i = 0; i < M; i += 4) tile4x8(c + <usize>i * lc + (<usize>j << 2), lc, ak + (<usize>i << 2), la, bk + (<usize>j << 2), lb, kn, 4, add);
+      for (let i = 0; i < M; i += 4) tile4x8(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, bk + (<usize>j << 2), lb, kn, 4, add);
     }
     if (j < N) {
-      for (let i = 0; i < M; i += 4) tile4x4(c + <usize>i * lc + (<usize>j << 2), lc, ak + (<usize>i << 2), la, bk + (<usize>j << 2), lb, kn, 4, add);
+      for (let i = 0; i < M; i += 4) tile4x4(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, bk + (<usize>j << 2), lb, kn, 4, add);
     }
   }
 }
@@ -331,13 +343,13 @@ export function backward(ws: usize, vo: usize, x: usize, r: usize, dy: usize, e:
   }
   // gW = s e^T r_prev over all rows at once (e_1 pairs with r_0 = 0, so start at t = 2).
   if (T > 1) {
-    gemm_tn(gw, e + step, r + step, n4, n4, S - B, n4, n4, n4, false);
+    gemm_tn(gw, e + step, r + step, n4, n4, S - B, n4, n4, n4, false, panel);
     if (s != 1) scale_array(gw, n4 * n4, s);
   } else {
     memory.fill(gw, 0, <usize>n4 * n4 << 2);
   }
-  gemm_tn(gub, x, e, mx, n4, S, mx, n4, n4, false);
-  gemm_tn(gv, dy, r + step, p4, n4, S, p4, n4, n4, false);
+  gemm_tn(gub, x, e, mx, n4, S, mx, n4, n4, false, panel);
+  gemm_tn(gv, dy, r + step, p4, n4, S, p4, n4, n4, false, panel);
   if (o != 1) scale_array(gv, p4 * n4, o);
   const row = <usize>p4 << 2;
   memory.fill(gc, 0, row);
@@ -452,7 +464,7 @@ export function polar(x: usize, w: usize, xx: usize, xxx: usize, panel: usize, n
   let it = 0;
   while (it < maxIter) {
     it++;
-    gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false); // X^T X
+    gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false, panel); // X^T X
     gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4, false, panel); // X X^T X
     let change = f32x4.splat(0);
     for (let i: usize = 0; i < count << 2; i += 16) {
