@@ -5,6 +5,7 @@ import type { StageRegistry } from './stage.js';
 import { collect, EXIT, parsePositiveInt, processIo, UsageError, type Io } from './commands/common.js';
 import { gcCommand, verifyCommand } from './commands/maintain.js';
 import { dagCommand, planCommand, validateCommand } from './commands/plan.js';
+import { execCommand, parseIndex } from './commands/exec.js';
 import { resultsCommand } from './commands/results.js';
 import { runCommand, type ExecutorFactory } from './commands/run.js';
 
@@ -71,6 +72,12 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .option('--dry-run', 'only report what would be deleted')
     .option('--json', 'print the summary as JSON')
     .action(async (files: string[], opts) => setExit(await gcCommand(files, opts, registry, io)));
+
+  program.command('exec').description('run one element of a Slurm array job submitted by `run --executor slurm` (what each element runs)')
+    .requiredOption('--cache <dir>', 'the shared cache folder')
+    .requiredOption('--shard <file>', 'the shard file written by the driver')
+    .requiredOption('--index <n>', 'which element of the shard ($SLURM_ARRAY_TASK_ID)', parseIndex)
+    .action(async (opts) => setExit(await execCommand(opts, io)));
 
   ext.commands?.(program, setExit, io);
   return { program, exitCode: () => exit };

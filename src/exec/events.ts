@@ -28,6 +28,10 @@ export type RunEvent =
   | { readonly type: 'instance-failed'; readonly stage: string; readonly key: string; readonly coords: CoordMap; readonly error: string; readonly log?: string }
   | { readonly type: 'instance-skipped'; readonly stage: string; readonly coords: CoordMap; readonly because: string }
   | { readonly type: 'instance-elsewhere'; readonly stage: string; readonly key: string; readonly coords: CoordMap; readonly holder: string }
+  /** An executor that queues work (Slurm) handed a batch of instances to its queue, or found them there from an earlier run. */
+  | { readonly type: 'batch-submitted'; readonly stage: string; readonly instances: number; readonly batch: string; readonly detail: string; readonly log?: string; readonly resumed?: boolean }
+  /** Instances of a stage an executor holds: waiting in its queue, and in running jobs. Sent when the counts change. */
+  | { readonly type: 'stage-queue'; readonly stage: string; readonly where: string; readonly queued: number; readonly running: number }
   | { readonly type: 'warning'; readonly message: string }
   | { readonly type: 'run-finished'; readonly summary: RunSummary };
 

@@ -3,14 +3,18 @@ import type { RunEvent } from '../exec/events.js';
 import { coordsText } from '../graph/instances.js';
 import { counts, seconds, Tally } from './tally.js';
 
+const QUEUE_LINE_MS = 10_000;
+
 export function plainView(write: (line: string) => void, writeError: (line: string) => void): (e: RunEvent) => void {
   let tally: Tally | undefined;
+  /** Queue counts are printed when they change, at most once per QUEUE_LINE_MS per stage. */
+  const queueLines = new Map<string, number>();
   return (e) => {
     const t = tally?.apply(e);
     switch (e.type) {
       case 'run-started':
         tally = new Tally(e.stages);
-        write(`degen: study ${e.study}: ${e.instances} instances in ${e.stages.length} stages, ${e.executor} executor with ${e.slots} slots`);
+        write(`degen: study ${e.study}: ${e.instances} instances in ${e.stages.length} stages, ${e.executor} executor${Number.isFinite(e.slots) ? ` with ${e.slots} slots` : ''}`);
         break;
       case 'instance-done':
         write(`[${e.stage}] done ${coordsText(e.coords)} in ${seconds(e.seconds * 1000)} (${t ? counts(t) : ''})`);
@@ -24,6 +28,16 @@ export function plainView(write: (line: string) => void, writeError: (line: stri
       case 'instance-queued':
         write(`[${e.stage}] ${coordsText(e.coords)} queued on ${e.where}`);
         break;
+      case 'batch-submitted':
+        write(`[${e.stage}] ${e.resumed ? 'following' : 'submitted'} ${e.instances} instance${e.instances === 1 ? '' : 's'} ${e.resumed ? 'in' : 'as'} ${e.batch} (${e.detail})${e.log ? `; logs: ${e.log}` : ''}`);
+        break;
+      case 'stage-queue': {
+        const now = performance.now();
+        if (!t || (e.queued === 0 && e.running === 0) || now - (queueLines.get(e.stage) ?? -Infinity) < QUEUE_LINE_MS) break;
+        queueLines.set(e.stage, now);
+        write(`[${e.stage}] ${e.where}: ${counts(t)}`);
+        break;
+      }
       case 'warning':
         writeError(`degen: warning: ${e.message}`);
         break;

@@ -11,6 +11,9 @@ export interface StageTally {
   failed: number;
   skipped: number;
   elsewhere: number;
+  /** Held by an executor that queues work (Slurm): waiting in its queue, and in running jobs. */
+  queued: number;
+  remote: number;
   running: Map<string, { coords: string; fraction: number; message?: string; since: number }>;
   started?: number;
   finished?: number;
@@ -21,7 +24,7 @@ export class Tally {
 
   constructor(stages: readonly StageTotal[]) {
     for (const s of stages) {
-      this.stages.set(s.stage, { stage: s.stage, kind: s.kind, total: s.total, done: 0, cached: 0, failed: 0, skipped: 0, elsewhere: 0, running: new Map() });
+      this.stages.set(s.stage, { stage: s.stage, kind: s.kind, total: s.total, done: 0, cached: 0, failed: 0, skipped: 0, elsewhere: 0, queued: 0, remote: 0, running: new Map() });
     }
   }
 
@@ -43,15 +46,22 @@ export class Tally {
         if (r) { r.fraction = e.fraction; if (e.message !== undefined) r.message = e.message; }
         break;
       }
-      case 'instance-done': t.done++; t.running.delete(e.key); break;
-      case 'instance-failed': t.failed++; t.running.delete(e.key); break;
+      case 'instance-done': t.done++; t.running.delete(e.key); leaveQueue(t); break;
+      case 'instance-failed': t.failed++; t.running.delete(e.key); leaveQueue(t); break;
       case 'instance-skipped': t.skipped++; break;
       case 'instance-elsewhere': t.elsewhere++; break;
+      case 'stage-queue': t.queued = e.queued; t.remote = e.running; break;
       default: break;
     }
     if (this.settled(t) >= t.total) t.finished ??= now;
     return t;
   }
+}
+
+/** A finished instance has left the executor's queue; its next count of the stage will say so too. */
+function leaveQueue(t: StageTally): void {
+  if (t.remote > 0) t.remote--;
+  else if (t.queued > 0) t.queued--;
 }
 
 export function seconds(ms: number): string {
@@ -65,5 +75,7 @@ export function counts(t: StageTally): string {
   const parts = [`${t.done} done`, `${t.cached} cached`];
   if (t.failed) parts.push(`${t.failed} failed`);
   if (t.skipped) parts.push(`${t.skipped} skipped`);
+  if (t.queued) parts.push(`${t.queued} queued`);
+  if (t.remote) parts.push(`${t.remote} running`);
   return `${parts.join(', ')} / ${t.total}`;
 }
