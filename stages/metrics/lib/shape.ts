@@ -11,7 +11,7 @@ export interface ShapeOptions {
 }
 
 export interface ShapeDistance {
-  /** arccos(<X~, Y~> / (||X~|| ||Y~||)) in [0, pi]. */
+  /** arccos(<X~, Y~> / (||X~|| ||Y~||)) in [0, pi], the angular shape distance at alpha = 1. */
   readonly angular: number;
   /** ||X~ - Y~|| (not scale-invariant). */
   readonly euclidean: number;
@@ -103,14 +103,17 @@ export function shapeDistance(x: Mat, y: Mat, options: ShapeOptions = {}): Shape
   const { u, v } = svd(crossProduct(xw, yw));
   const xt = times(xw, u); // Xc Z_x U
   const yt = times(yw, v);
-  let inner = 0;
+  // angular = arccos <X~^, Y~^> computed as 2 asin(||X~^ - Y~^|| / 2): the same angle, but exact copies give
+  // ~1e-15 instead of arccos's ~1e-8.
+  const nx = frobenius(xt);
+  const ny = frobenius(yt);
   const diff = new Float64Array(xt.data.length);
+  const unitDiff = new Float64Array(xt.data.length);
   for (let i = 0; i < diff.length; i++) {
-    inner += xt.data[i]! * yt.data[i]!;
     diff[i] = xt.data[i]! - yt.data[i]!;
+    unitDiff[i] = xt.data[i]! / nx - yt.data[i]! / ny;
   }
-  const cos = inner / (frobenius(xt) * frobenius(yt));
-  return { angular: Math.acos(Math.min(1, Math.max(-1, cos))), euclidean: frobenius(diff) };
+  return { angular: 2 * Math.asin(Math.min(1, frobenius(unitDiff) / 2)), euclidean: frobenius(diff) };
 }
 
 /**
