@@ -29,7 +29,10 @@ export interface DmdOptions extends RankRule {
 export interface DmdFit {
   /** r, the number of directions kept. */
   readonly rank: number;
-  /** Singular values of the delay embedding, descending (all min(N d, K T') of them). */
+  /**
+   * Singular values of the delay embedding, descending (all min(N d, K T') of them); those below the Gram
+   * route's resolution (4 sqrt(p eps) s_1, p the Gram size) are 0.
+   */
   readonly singularValues: Float64Array;
   /**
    * The operator in the column convention, v_{t+h} ~= A_v v_t: r x r for PCR, m x m (rank r) for reduced-rank
@@ -109,10 +112,12 @@ export function fitDmd(x: Trajectories, options: DmdOptions = {}): DmdFit {
   const s = new Float64Array(m);
   for (let i = 0; i < m; i++) s[i] = Math.sqrt(Math.max(eig.values[i]!, 0));
   check(s[0]! > 0, () => 'the data are all zero');
-  // The Gram route resolves singular values only down to ~sqrt(size * eps) * s_1; below that, directions are round-off.
+  // The Gram route resolves singular values only down to ~sqrt(size * eps) * s_1; below that they are round-off
+  // (an exact SVD would give ~0 there), so they are reported and used for rank selection as 0.
   const floor = s[0]! * Math.sqrt(eig.values.length * 2.220446049250313e-16) * 4;
   let resolved = 0;
   while (resolved < m && s[resolved]! > floor) resolved++;
+  s.fill(0, resolved);
 
   // Columns of V used: r for PCR; all m for reduced-rank regression (which selects r afterwards).
   const rrr = options.reducedRankReg ?? false;
