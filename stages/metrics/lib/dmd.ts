@@ -2,7 +2,8 @@
 // coordinates of the delay embedding. DSA compares two A_v.
 import { choleskySolve, eigenvalues, gram, mulInto, mulTNInto, symmetricEigen, transpose, zeros, type Mat } from './dense.js';
 import { check } from './errors.js';
-import { delayEmbed, embeddedLength, type Trajectories } from './hankel.js';
+import { symmetricSpectrum } from './eigen.js';
+import { delayEmbed, embeddedLength, hankelGram, type Trajectories } from './hankel.js';
 
 export interface RankRule {
   /** Keep this many directions. */
@@ -108,7 +109,8 @@ export function fitDmd(x: Trajectories, options: DmdOptions = {}): DmdFit {
   const m = Math.min(p, rowsH);
   // Thin SVD of Hs^T = U S V^T through the eigendecomposition of the smaller Gram matrix (A.7).
   const byColumns = p <= rowsH;
-  const eig = symmetricEigen(byColumns ? gram(hs) : gram(transpose(hs)));
+  const g = byColumns ? hankelGram(x, d, tau) : gram(transpose(hs));
+  const eig = symmetricSpectrum(g);
   const s = new Float64Array(m);
   for (let i = 0; i < m; i++) s[i] = Math.sqrt(Math.max(eig.values[i]!, 0));
   check(s[0]! > 0, () => 'the data are all zero');
@@ -125,7 +127,10 @@ export function fitDmd(x: Trajectories, options: DmdOptions = {}): DmdFit {
   check(cols <= resolved, () => rrr
     ? `reduced-rank regression uses all ${m} directions of the delay embedding, but only ${resolved} are numerically resolved (singular values below ${floor.toExponential(2)} are round-off); reduce n_delays or use principal-component regression with rank <= ${resolved}`
     : `rank ${cols} exceeds the numerical rank ${resolved} of the delay embedding (singular values below ${floor.toExponential(2)} are round-off); choose rank <= ${resolved}`);
-  const { u, v } = singularVectors(hs, eig.vectors, s, cols, byColumns);
+  // Inverse iteration gives a few leading eigenvectors cheaply; for many of them a full QL decomposition is
+  // cheaper and keeps clusters orthogonal.
+  const basis = cols * 3 > g.rows ? leadingColumns(symmetricEigen(g).vectors, cols) : eig.vectors(cols);
+  const { u, v } = singularVectors(hs, basis, s, cols, byColumns);
 
   // Pairs (v_t, v_{t+h}) within each trial, never across a trial boundary.
   const pairs = k * (tp - h);
@@ -178,17 +183,20 @@ export function fitDmd(x: Trajectories, options: DmdOptions = {}): DmdFit {
   return { rank, singularValues: s, aV, modes: u, projectorValues, embeddingDim: p, samples: rowsH };
 }
 
+function leadingColumns(m: Mat, count: number): Mat {
+  const out = zeros(m.rows, count);
+  for (let i = 0; i < m.rows; i++) for (let c = 0; c < count; c++) out.data[i * count + c] = m.data[i * m.cols + c]!;
+  return out;
+}
+
 /**
- * The first `count` left and right singular vectors of Hs^T from the Gram eigenvectors, with canonical signs:
+ * The first `count` left and right singular vectors of Hs^T from the leading Gram eigenvectors `basis`, with canonical signs:
  * column k of U has its largest-magnitude entry (first on ties) positive, and v_k follows u_k.
  * byColumns: eigenvectors are U (Gram Hs^T Hs) and V = Hs U / s; otherwise they are V (Gram Hs Hs^T) and U = Hs^T V / s.
  */
-function singularVectors(hs: Mat, vectors: Mat, s: Float64Array, count: number, byColumns: boolean): { u: Mat; v: Mat } {
+function singularVectors(hs: Mat, basis: Mat, s: Float64Array, count: number, byColumns: boolean): { u: Mat; v: Mat } {
   const rows = hs.rows;
   const p = hs.cols;
-  const q = vectors.rows;
-  const basis = zeros(q, count); // the first `count` eigenvectors
-  for (let i = 0; i < q; i++) for (let c = 0; c < count; c++) basis.data[i * count + c] = vectors.data[i * q + c]!;
   let u: Mat;
   let v: Mat;
   if (byColumns) {
