@@ -14,6 +14,7 @@ export interface WorkerJob {
   readonly T: number;
   readonly steps: number;
   readonly seed: number;
+  readonly fma: boolean;
 }
 
 const WARMUP_STEPS = 5;
@@ -25,7 +26,7 @@ async function main(job: WorkerJob): Promise<void> {
   const task = await flipflop.run({ params } as unknown as StageContext<FlipflopParams>);
   const trials = readTrials(task.train!);
   const cfg = { hidden: job.hidden, n_in: 3, n_out: 3, parameterization: 'standard' as const, gamma: 1, tau: 0.1 };
-  const net = new RnnKernels(cfg, job.batch, job.T);
+  const net = new RnnKernels(cfg, job.batch, job.T, job.fma ? 'fma' : 'plain');
   net.setWeights(initWeights(cfg, new Rng(job.seed).fork('init')));
   const order = Int32Array.from({ length: trials.B }, (_, i) => i);
   const pen = { l1: 0, nuclear: 0 };

@@ -2,7 +2,8 @@
 // fixed number of steps on the WASM kernels; prints one JSON line
 // {"hidden","workers","ms_per_step","steps_per_second","peak_rss_mb"}, where steps_per_second
 // counts the steps of all networks together.
-//   node dist/bench/train.js --hidden N [--batch 64] [--T 100] [--steps 100] [--workers K] [--json] [--torch]
+//   node dist/bench/train.js --hidden N [--batch 64] [--T 100] [--steps 100] [--workers K] [--json] [--torch] [--fma]
+// --fma times the fused multiply-add build of the kernels (backend wasm-fma) instead of the plain one.
 // --torch also runs bench/train_torch.py (the same step in PyTorch) and prints its line second.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +16,8 @@ export interface BenchTrainOptions {
   T?: number;
   steps?: number;
   workers?: number;
+  /** Use the fused multiply-add build of the kernels (backend `wasm-fma`). */
+  fma?: boolean;
 }
 
 export interface BenchTrainResult {
@@ -32,7 +35,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const workers = opts.workers ?? 1;
   const steps = opts.steps ?? 100;
   const pool = Array.from({ length: workers }, (_, k) => {
-    const job: WorkerJob = { hidden: opts.hidden, batch: opts.batch ?? 64, T: opts.T ?? 100, steps, seed: k };
+    const job: WorkerJob = { hidden: opts.hidden, batch: opts.batch ?? 64, T: opts.T ?? 100, steps, seed: k, fma: opts.fma ?? false };
     return new Worker(new URL('./train-worker.js', import.meta.url), { workerData: job });
   });
   const message = (w: Worker, type: string): Promise<{ ms: number }> => new Promise((resolve, reject) => {
@@ -101,7 +104,7 @@ function parseArgs(argv: readonly string[]): BenchTrainOptions & { json: boolean
   };
   const hidden = value('hidden');
   if (hidden === undefined) throw new Error('--hidden N is required');
-  return { hidden, batch: value('batch'), T: value('T'), steps: value('steps'), workers: value('workers'), json: argv.includes('--json'), torch: argv.includes('--torch') };
+  return { hidden, batch: value('batch'), T: value('T'), steps: value('steps'), workers: value('workers'), json: argv.includes('--json'), torch: argv.includes('--torch'), fma: argv.includes('--fma') };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -139,17 +139,22 @@ export function networkConfig(params: Pick<TrainParams, 'hidden' | 'parameteriza
   return { hidden: params.hidden, n_in: Number(meta.n_in), n_out: Number(meta.n_out), parameterization: params.parameterization, gamma: params.gamma, tau: params.tau };
 }
 
-/** The trainer for a backend: the WASM kernels, or tfjs autograd (loaded only when asked for). */
+/**
+ * The trainer for a backend: the WASM kernels (`wasm`; `wasm-fma` for their fused multiply-add build),
+ * or tfjs autograd (`tfjs`, loaded only when asked for).
+ */
 export async function makeTrainer(backend: string, cfg: NetworkConfig, batch: number, T: number): Promise<Trainer> {
   switch (backend) {
     case 'wasm':
       return new RnnKernels(cfg, batch, T);
+    case 'wasm-fma':
+      return new RnnKernels(cfg, batch, T, 'fma');
     case 'tfjs': {
       const { TfjsTrainer } = await import('./model/tfjs.js');
       return TfjsTrainer.create(cfg, batch, T);
     }
     default:
-      throw new Error(`train/rnn: unknown backend ${backend} (wasm or tfjs)`);
+      throw new Error(`train/rnn: unknown backend ${backend} (wasm, wasm-fma or tfjs)`);
   }
 }
 

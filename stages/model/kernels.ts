@@ -3,6 +3,7 @@
 // a training step then allocates nothing. Inside, hidden rows are padded to n4 = 4 ceil(n/4) units
 // with zero weights, U is kept transposed, and trials are time-major: x [T, B, n_in].
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import type { FloatArray } from '../../src/arrow.js';
 import { readoutScale, recurrentScale, type NetworkConfig, type Penalties, type Trials, type Weights } from './network.js';
 
@@ -15,6 +16,7 @@ interface WasmModule {
   readonly __brand: 'WasmModule';
 }
 declare const WebAssembly: {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: unknown };
 };
@@ -38,21 +40,50 @@ export interface KernelExports {
   adam(w: number, g: number, m1: number, m2: number, count: number, k: number, step: number, root: number, b1: number, b2: number, eps: number): void;
 }
 
-let compiled: WasmModule | undefined;
+/**
+ * Which build of the kernels: `plain` (WASM SIMD, the default; the same bits on every machine) or
+ * `fma` (the same source built with relaxed SIMD, where c + a b is one fused multiply-add: faster,
+ * and different in the last bits, so it is a backend of its own, `wasm-fma`).
+ */
+export type KernelVariant = 'plain' | 'fma';
 
-/** The compiled kernel module (compiled once per thread). */
-export function kernelModule(): WasmModule {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
-  return compiled;
+const compiled = new Map<KernelVariant, WasmModule>();
+
+/** Whether this Node can run the fma build (Node 20 needs relaxed SIMD switched on, which we do). */
+export function fmaAvailable(): boolean {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(new URL('./kernels-fma.wasm', import.meta.url));
+  } catch {
+    return false;
+  }
+  if (wasmValidate(bytes)) return true;
+  // Relaxed SIMD is behind a flag in Node 20's V8 (on by default from Node 22); the flag only adds
+  // instructions, so setting it for the process is harmless.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return wasmValidate(bytes);
+}
+
+/** The compiled kernel module (compiled once per thread and variant). */
+export function kernelModule(variant: KernelVariant = 'plain'): WasmModule {
+  let module = compiled.get(variant);
+  if (!module) {
+    if (variant === 'fma' && !fmaAvailable()) throw new Error('the fma kernels (kernels-fma.wasm with relaxed SIMD) are not available here');
+    module = new WebAssembly.Module(readFileSync(variant === 'fma' ? new URL('./kernels-fma.wasm', import.meta.url) : new URL('./kernels.wasm', import.meta.url)));
+    compiled.set(variant, module);
+  }
+  return module;
 }
 
 const PAGE = 65536;
 // The kernels' only static data is a small constant table; our buffers start after the first page.
 const BASE = PAGE;
 
+const wasmValidate = (bytes: Uint8Array): boolean => WebAssembly.validate(bytes);
+
 /** A fresh instance with its own memory. */
-export function instantiateKernels(): KernelExports {
-  const k = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as KernelExports;
+export function instantiateKernels(variant: KernelVariant = 'plain'): KernelExports {
+  const k = new WebAssembly.Instance(kernelModule(variant), {}).exports as unknown as KernelExports;
   if (k.heap_base() > BASE) throw new Error(`kernels' static data ends at ${k.heap_base()}, above ${BASE} where buffers start`);
   return k;
 }
@@ -136,7 +167,7 @@ export class RnnKernels {
   #B = 0;
   #T = 0;
 
-  constructor(cfg: NetworkConfig, maxBatch: number, maxT: number) {
+  constructor(cfg: NetworkConfig, maxBatch: number, maxT: number, variant: KernelVariant = 'plain') {
     this.cfg = cfg;
     this.maxBatch = maxBatch;
     this.maxT = maxT;
@@ -189,7 +220,7 @@ export class RnnKernels {
     // gemm_nn packs its left operand (input product T B x mx, dy V T B x p4, recurrent B x n4,
     // Newton-Schulz n4 x n4); gemm_tn packs TN_PANEL_ROWS rows of its left operand at a time.
     this.#panel = lay.alloc(Math.max(roundUp(T * B, 4) * Math.max(mx, p4), B4 * n4, n4 * n4, TN_PANEL_ROWS * Math.max(n4, mx, p4)));
-    this.#k = instantiateKernels();
+    this.#k = instantiateKernels(variant);
     const have = this.#k.memory.buffer.byteLength;
     if (lay.bytes > have) this.#k.memory.grow(Math.ceil((lay.bytes - have) / PAGE));
     // Fresh memory is zero: padded columns of x, targets and mask stay zero from here on.

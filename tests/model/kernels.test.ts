@@ -2,7 +2,7 @@
 // reference BPTT (itself checked against finite differences in reference.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { instantiateKernels, RnnKernels } from '../../stages/model/kernels.js';
+import { fmaAvailable, instantiateKernels, RnnKernels } from '../../stages/model/kernels.js';
 import { toFloat64 } from '../../stages/model/network.js';
 import { forwardReference, gradientReference } from '../../stages/model/reference.js';
 import { assertClose, randomTrials, randomWeights, tinyConfig } from './helpers.js';
@@ -88,3 +88,17 @@ for (const parameterization of ['standard', 'mup'] as const) {
     });
   }
 }
+
+test('the fused multiply-add build gives the same gradients to float32 precision', { skip: fmaAvailable() ? false : 'kernels-fma.wasm is not built or relaxed SIMD is unavailable' }, () => {
+  for (const parameterization of ['standard', 'mup'] as const) {
+    const cfg = tinyConfig(parameterization, 13);
+    const trials = randomTrials(cfg, 5, 11, 11);
+    const w = randomWeights(cfg, 12);
+    const pen = { l1: 0.01, nuclear: 0.02 };
+    const net = new RnnKernels(cfg, 5, 11, 'fma');
+    net.setWeights(w);
+    net.load(trials);
+    net.gradient(pen);
+    assertClose(net.getGradient(), gradientReference(cfg, toFloat64(w), trials, pen).grad, 1e-4, `fma vs reference (${parameterization})`);
+  }
+});

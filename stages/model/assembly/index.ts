@@ -13,7 +13,10 @@
 // code to little more than the arithmetic (its loops pay a stack check and register moves per
 // iteration).
 
+// c + a b. Built twice (scripts/build-kernels.mjs): plain SIMD, and with `--use FMA=1` and relaxed
+// SIMD, where it is one fused multiply-add (about 20% faster products where V8 allows relaxed SIMD).
 @inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (isDefined(FMA)) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
