@@ -53,10 +53,22 @@ export function simulateRnn(seed: number, options: RnnSimulation = {}): Trajecto
 /** The benchmark's DMD settings: the study defaults (n_delays 5, rank 20). */
 export const benchDmdOptions = { nDelays: 5, delayInterval: 1, rank: 20 } as const;
 
+/** Wall-clock and CPU seconds of `run` (CPU time is the steadier figure when other processes share the cores). */
+function timed<T>(run: () => T): { value: T; wall: number; cpu: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = run();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { value, wall, cpu: (c.user + c.system) / 1e6 };
+}
+
 export interface DsaBenchResult {
   readonly dmd_fit_seconds: number;
+  readonly dmd_fit_cpu_seconds: number;
   readonly dmd_shape: readonly [number, number, number];
   readonly pair_seconds: number;
+  readonly pair_cpu_seconds: number;
   readonly pair_seconds_max: number;
   readonly pairs: number;
   readonly rank: number;
@@ -69,19 +81,22 @@ export async function benchDsa(options: { networks?: number } = {}): Promise<Dsa
   const networks = options.networks ?? 4;
   const fits: DmdFit[] = [];
   let fitSeconds = 0;
+  let fitCpu = 0;
   for (let seed = 0; seed < networks; seed++) {
     const x = simulateRnn(seed);
-    const t0 = performance.now();
-    fits.push(fitDmd(x, benchDmdOptions));
-    fitSeconds += (performance.now() - t0) / 1000;
+    const t = timed(() => fitDmd(x, benchDmdOptions));
+    fits.push(t.value);
+    fitSeconds += t.wall;
+    fitCpu += t.cpu;
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   const angular: number[] = [];
   for (let i = 0; i < networks; i++) for (let j = i + 1; j < networks; j++) {
-    const t0 = performance.now();
-    const r = procrustesOverVectorFields(fits[i]!.aV, fits[j]!.aV, { seed: `${i}:${j}` });
-    times.push((performance.now() - t0) / 1000);
-    angular.push(r.angular);
+    const t = timed(() => procrustesOverVectorFields(fits[i]!.aV, fits[j]!.aV, { seed: `${i}:${j}` }));
+    times.push(t.wall);
+    cpu.push(t.cpu);
+    angular.push(t.value.angular);
   }
   // Invariance: each operator against a rotated, reflected and rescaled copy of itself must score ~0.
   let invariance = 0;
@@ -94,8 +109,10 @@ export async function benchDsa(options: { networks?: number } = {}): Promise<Dsa
   }
   return {
     dmd_fit_seconds: fitSeconds / networks,
+    dmd_fit_cpu_seconds: fitCpu / networks,
     dmd_shape: [50, 100, 128],
     pair_seconds: times.reduce((a, b) => a + b, 0) / times.length,
+    pair_cpu_seconds: cpu.reduce((a, b) => a + b, 0) / cpu.length,
     pair_seconds_max: Math.max(...times),
     pairs: times.length,
     rank: benchDmdOptions.rank,
@@ -143,8 +160,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await benchDsa();
   if (process.argv.includes('--json')) console.log(JSON.stringify(result));
   else {
-    console.log(`DMD fit [50, 100, 128], n_delays 5, rank 20: ${result.dmd_fit_seconds.toFixed(2)} s`);
-    console.log(`DSA pair at rank ${result.rank}, ${result.restarts} random restarts: ${result.pair_seconds.toFixed(3)} s mean, ${result.pair_seconds_max.toFixed(3)} s max over ${result.pairs} pairs`);
+    console.log(`DMD fit [50, 100, 128], n_delays 5, rank 20: ${result.dmd_fit_seconds.toFixed(2)} s (${result.dmd_fit_cpu_seconds.toFixed(2)} s CPU)`);
+    console.log(`DSA pair at rank ${result.rank}, ${result.restarts} random restarts: ${result.pair_seconds.toFixed(3)} s mean (${result.pair_cpu_seconds.toFixed(3)} s CPU), ${result.pair_seconds_max.toFixed(3)} s max over ${result.pairs} pairs`);
     console.log(`angular scores: ${result.angular.map((a) => a.toFixed(4)).join(' ')}; worst invariance case: ${result.invariance_angular_max.toExponential(2)} rad`);
   }
 }
