@@ -3,7 +3,7 @@
 import type { Table } from 'apache-arrow';
 import { getTensor, tableToTensors, tensorsToTable, trialsTensor } from '../../src/arrow.js';
 import type { Member, StageContext } from '../../src/stage.js';
-import { fitDmd, type DmdFit, type DmdOptions } from './lib/dmd.js';
+import { firstNonFinite, fitDmd, type DmdFit, type DmdOptions } from './lib/dmd.js';
 import { check } from './lib/errors.js';
 import type { Trajectories } from './lib/hankel.js';
 import { defaultPavfRestarts } from './lib/pavf.js';
@@ -93,16 +93,33 @@ export interface StoredDmd {
   readonly rank: number;
 }
 
-export function tableToDmd(table: Table): StoredDmd {
+/** A network whose activity holds NaN or infinities (e.g. a diverged, non-converged one) has no DMD. */
+export interface NoDmd {
+  readonly problem: string;
+}
+
+export function tableToDmd(table: Table): StoredDmd | NoDmd {
   const tensors = tableToTensors(table);
   const a = getTensor(tensors, 'A_v');
+  if (a.shape[0] === 0) return { problem: 'probe activity contains NaN or infinite values' };
   return { aV: { rows: a.shape[0]!, cols: a.shape[1]!, data: Float64Array.from(a.data) }, rank: getTensor(tensors, 'rank').data[0]! };
 }
 
-/** Fits (or reuses, through the engine's memo) the DMD of one network's probe activity. */
-export async function networkDmd(ctx: StageContext<DsaParams>, member: Member): Promise<StoredDmd> {
-  const out = await ctx.memo('dmd', { activity: member.hash('probe_activity'), ...dmdDeps(ctx.params) }, async () => ({
-    dmd: dmdToTable(fitDmd(probeTrajectories(await member.read('probe_activity')), dmdOptionsOf(ctx.params))),
-  }));
+const noDmdTable = (): Table => tensorsToTable({
+  A_v: { shape: [0, 0], data: new Float64Array(0) },
+  singular_values: { shape: [0], data: new Float64Array(0) },
+  rank: { shape: [1], data: Float64Array.of(0) },
+}, 'float64');
+
+/**
+ * Fits (or reuses, through the engine's memo) the DMD of one network's probe activity. Activity with NaN or
+ * infinities gives NoDmd instead of an error, so that pairs with a diverged network record a null distance
+ * (summaries leave non-converged networks out) rather than failing the run.
+ */
+export async function networkDmd(ctx: StageContext<DsaParams>, member: Member): Promise<StoredDmd | NoDmd> {
+  const out = await ctx.memo('dmd', { activity: member.hash('probe_activity'), ...dmdDeps(ctx.params) }, async () => {
+    const x = probeTrajectories(await member.read('probe_activity'));
+    return { dmd: firstNonFinite(x.data) >= 0 ? noDmdTable() : dmdToTable(fitDmd(x, dmdOptionsOf(ctx.params))) };
+  });
   return tableToDmd(out.dmd!);
 }

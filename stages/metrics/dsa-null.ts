@@ -4,12 +4,12 @@
 import { rowsToTable, scalarSchema } from '../../src/arrow.js';
 import { defineStage, type StageContext } from '../../src/stage.js';
 import { dmdOptionsOf, dsaParamsSchema, probeTrajectories, type DsaParams } from './dmd-params.js';
-import { fitDmd } from './lib/dmd.js';
+import { firstNonFinite, fitDmd } from './lib/dmd.js';
 import { check, MetricInputError } from './lib/errors.js';
 import type { Trajectories } from './lib/hankel.js';
 import { compareOperators } from './lib/simdist.js';
 
-export const dsaNullSchema = scalarSchema({ dsa_null: 'float64', score: 'utf8', rank_a: 'int32', rank_b: 'int32', trials_a: 'int32', trials_b: 'int32' });
+export const dsaNullSchema = scalarSchema({ dsa_null: 'float64', score: 'utf8', rank_a: 'int32', rank_b: 'int32', trials_a: 'int32', trials_b: 'int32', note: 'utf8' });
 
 /** Trials k with k % 2 === parity. */
 export function everyOtherTrial(x: Trajectories, parity: 0 | 1): Trajectories {
@@ -32,6 +32,8 @@ export const dsaNull = defineStage<DsaParams>({
     check(ctx.members.length === 1, () => `metric/dsa-null scores one network against itself; use it without pairs (got ${ctx.members.length} members)`);
     const x = probeTrajectories(await ctx.read('probe_activity'));
     check(x.trials >= 2, () => `metric/dsa-null needs at least 2 probe trials to split, got ${x.trials}`);
+    // A diverged network gets a null baseline (summaries leave non-converged networks out), not a failed run.
+    if (firstNonFinite(x.data) >= 0) return { summary: rowsToTable(dsaNullSchema, [{ score: ctx.params.score, note: 'probe activity contains NaN or infinite values' }]) };
     const options = dmdOptionsOf(ctx.params);
     const halves = [everyOtherTrial(x, 0), everyOtherTrial(x, 1)] as const;
     const fits = halves.map((half, i) => {
@@ -48,6 +50,6 @@ export const dsaNull = defineStage<DsaParams>({
     check(score === 'wasserstein' || a.aV.rows === b.aV.rows, () => `the two halves' DMD operators have different sizes (${a.aV.rows} and ${b.aV.rows}); give a fixed rank or use score: wasserstein`);
     ctx.progress(0.8, `${score} score`);
     const r = compareOperators(a.aV, b.aV, score, { restarts: ctx.params.restarts, seed: ctx.params.seed });
-    return { summary: rowsToTable(dsaNullSchema, [{ dsa_null: r.score, score, rank_a: a.rank, rank_b: b.rank, trials_a: halves[0].trials, trials_b: halves[1].trials }]) };
+    return { summary: rowsToTable(dsaNullSchema, [{ dsa_null: r.score, score, rank_a: a.rank, rank_b: b.rank, trials_a: halves[0].trials, trials_b: halves[1].trials, note: null }]) };
   },
 });

@@ -16,6 +16,7 @@ export const dsaSummarySchema = scalarSchema({
   wasserstein: 'float64',
   rank_a: 'int32',
   rank_b: 'int32',
+  note: 'utf8',
 });
 
 export const dsa = defineStage<DsaParams>({
@@ -33,6 +34,10 @@ export const dsa = defineStage<DsaParams>({
     ctx.progress(0.3, 'DMD of the second network');
     const b = await networkDmd(ctx, second!);
     const { score } = ctx.params;
+    if ('problem' in a || 'problem' in b) {
+      const note = 'problem' in a ? `first network: ${a.problem}` : `second network: ${(b as { problem: string }).problem}`;
+      return { summary: rowsToTable(dsaSummarySchema, [{ score, note }]) };
+    }
     check(score === 'wasserstein' || a.aV.rows === b.aV.rows, () => `the two DMD operators have different sizes (${a.aV.rows} and ${b.aV.rows}): the ${score} score needs equal ranks; give a fixed rank or use score: wasserstein`);
     ctx.progress(0.6, `${score} score`);
     const r = compareOperators(a.aV, b.aV, score, { restarts: ctx.params.restarts, seed: ctx.params.seed });
@@ -45,6 +50,7 @@ export const dsa = defineStage<DsaParams>({
         wasserstein: score === 'wasserstein' ? r.score : spectralWasserstein(a.aV, b.aV),
         rank_a: a.rank,
         rank_b: b.rank,
+        note: null,
       }]),
     };
   },

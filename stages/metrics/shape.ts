@@ -5,6 +5,7 @@ import { rowsToTable, scalarSchema } from '../../src/arrow.js';
 import { defineStage, type StageContext } from '../../src/stage.js';
 import { probeTrajectories } from './dmd-params.js';
 import type { Mat } from './lib/dense.js';
+import { firstNonFinite } from './lib/dmd.js';
 import { check } from './lib/errors.js';
 import { linearCka, shapeDistance } from './lib/shape.js';
 
@@ -13,7 +14,7 @@ export interface ShapeParams {
   readonly center: boolean;
 }
 
-export const shapeSummarySchema = scalarSchema({ procrustes_angular: 'float64', procrustes_euclidean: 'float64', cka: 'float64', alpha: 'float64' });
+export const shapeSummarySchema = scalarSchema({ procrustes_angular: 'float64', procrustes_euclidean: 'float64', cka: 'float64', alpha: 'float64', note: 'utf8' });
 
 export const shape = defineStage<ShapeParams>({
   name: 'metric/shape',
@@ -36,8 +37,11 @@ export const shape = defineStage<ShapeParams>({
       return { rows: t.trials * t.time, cols: t.units, data: t.data };
     }));
     check(x!.rows === y!.rows, () => `the networks' probe activity has different numbers of samples (${x!.rows} and ${y!.rows}); both must come from the same probe set`);
+    // A diverged network gets null distances (summaries leave non-converged networks out), not a failed run.
+    const broken = [x!, y!].findIndex((m) => firstNonFinite(m.data) >= 0);
+    if (broken >= 0) return { summary: rowsToTable(shapeSummarySchema, [{ alpha: ctx.params.alpha, note: `${broken === 0 ? 'first' : 'second'} network: probe activity contains NaN or infinite values` }]) };
     const d = shapeDistance(x!, y!, { alpha: ctx.params.alpha, centre: ctx.params.center });
     const cka = linearCka(x!, y!, ctx.params.center);
-    return { summary: rowsToTable(shapeSummarySchema, [{ procrustes_angular: d.angular, procrustes_euclidean: d.euclidean, cka, alpha: ctx.params.alpha }]) };
+    return { summary: rowsToTable(shapeSummarySchema, [{ procrustes_angular: d.angular, procrustes_euclidean: d.euclidean, cka, alpha: ctx.params.alpha, note: null }]) };
   },
 });

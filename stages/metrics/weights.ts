@@ -4,6 +4,7 @@ import type { Table } from 'apache-arrow';
 import { getTensor, rowsToTable, scalarSchema, tableToTensors } from '../../src/arrow.js';
 import { defineStage, type StageContext } from '../../src/stage.js';
 import type { Mat } from './lib/dense.js';
+import { firstNonFinite } from './lib/dmd.js';
 import { check } from './lib/errors.js';
 import { defaultFaqStarts, weightDistance } from './lib/weights.js';
 
@@ -28,6 +29,7 @@ export const weightsSummarySchema = scalarSchema({
   distance_scalefree_unaligned: 'float64',
   units: 'int32',
   alignment: 'utf8',
+  note: 'utf8',
 });
 
 export const permutationSchema = scalarSchema({ neuron_a: 'int32', neuron_b: 'int32' });
@@ -79,6 +81,14 @@ export const weights = defineStage<WeightsParams>({
     const a = networkOf(await ctx.members[0]!.read('weights'));
     const b = networkOf(await ctx.members[1]!.read('weights'));
     check(a.w.rows === b.w.rows, () => `networks of different widths (${a.w.rows} and ${b.w.rows} units) cannot be aligned`);
+    // A diverged network gets null distances (summaries leave non-converged networks out), not a failed run.
+    const broken = [a, b].findIndex((net) => firstNonFinite(net.w.data) >= 0 || (ctx.params.features && firstNonFinite(net.features.data) >= 0));
+    if (broken >= 0) {
+      return {
+        summary: rowsToTable(weightsSummarySchema, [{ units: a.w.rows, note: `${broken === 0 ? 'first' : 'second'} network: weights contain NaN or infinite values` }]),
+        permutation: rowsToTable(permutationSchema, []),
+      };
+    }
     check(!ctx.params.features || a.features.cols === b.features.cols, () => `features: the networks have different input/output sizes (${a.features.cols - 1} and ${b.features.cols - 1})`);
     const r = weightDistance(a.w, b.w, {
       features1: ctx.params.features ? a.features : undefined,
@@ -101,6 +111,7 @@ export const weights = defineStage<WeightsParams>({
         distance_scalefree_unaligned: r.unaligned.scalefree,
         units: a.w.rows,
         alignment: r.source,
+        note: null,
       }]),
       permutation: rowsToTable(permutationSchema, Array.from(r.permutation, (j, i) => ({ neuron_a: i, neuron_b: j }))),
     };

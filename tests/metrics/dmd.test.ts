@@ -31,6 +31,12 @@ test('too few time steps for the delays is a clear input error', () => {
   assert.throws(() => fitDmd(y, { nDelays: 5 }), /too few samples for the delays: 2 trials x 9 embedded steps = 18 rows < 4 units x 5 delays = 20 columns/);
 });
 
+test('NaN in the trajectories is named with its trial, step and unit', () => {
+  const data = new Float64Array(2 * 5 * 3).fill(1);
+  data[(1 * 5 + 2) * 3 + 1] = NaN;
+  assert.throws(() => fitDmd(trajectories(2, 5, 3, data)), /contain NaN \(trial 1, step 2, unit 1\)/);
+});
+
 test('rank selection follows A.4, including searchsorted(side=left) for explained variance', () => {
   // squares 4, 2, 1, 1: cumulative shares 0.5, 0.75, 0.875, 1
   const s = Float64Array.from([2, Math.SQRT2, 1, 1]);

@@ -168,3 +168,26 @@ test('metric/behaviour passes the OOD MSE through from collect/activity', async 
   assert.equal(r.ood_mse, 0.0123);
   await assert.rejects(behaviour.run(fakeContext({}, [{ outputs: { probe_activity: net0.outputs.probe_activity! } }]) as never), /needs collect\/activity/);
 });
+
+test('a diverged network (NaN activity or weights) gives null distances with a note, not a failed instance', async () => {
+  const nan = Float64Array.from(sim1.data);
+  nan[100] = NaN;
+  const broken: FakeMember = { outputs: { probe_activity: activityTable(nan, 12, 50, units) } };
+  const d = row((await dsa.run(fakeContext(dsaDefaults, [net0, broken]) as never)).summary);
+  assert.equal(d.dsa, null);
+  assert.match(String(d.note), /second network: probe activity contains NaN/);
+  const n = row((await dsaNull.run(fakeContext(dsaDefaults, [broken]) as never)).summary);
+  assert.equal(n.dsa_null, null);
+  const s = row((await shape.run(fakeContext({ alpha: 1, center: true }, [broken, net0]) as never)).summary);
+  assert.equal(s.procrustes_angular, null);
+  assert.match(String(s.note), /first network/);
+  const size = 4;
+  const w = Float64Array.from({ length: size * size }, (_, i) => (i === 5 ? NaN : i));
+  const a: FakeMember = { outputs: { weights: weightsTable(w, size, 1, 1, new Rng(1)) } };
+  const b: FakeMember = { outputs: { weights: weightsTable(Float64Array.from({ length: size * size }, (_, i) => i), size, 1, 1, new Rng(2)) } };
+  const out = await weights.run(fakeContext({ features: false, refine: false, faq_starts: 0, seed: 0 }, [a, b]) as never);
+  const r = row(out.summary);
+  assert.equal(r.distance_rms, null);
+  assert.match(String(r.note), /first network: weights contain NaN/);
+  assert.equal(out.permutation!.numRows, 0);
+});

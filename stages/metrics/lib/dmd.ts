@@ -99,6 +99,8 @@ export function fitDmd(x: Trajectories, options: DmdOptions = {}): DmdFit {
   selectRank(new Float64Array(1), rule); // validates the rule before any work
   const { trials: k, time: t, units: n } = x;
   check(k >= 1 && n >= 1, () => `need at least one trial and one unit, got [${k}, ${t}, ${n}]`);
+  const bad = firstNonFinite(x.data);
+  check(bad < 0, () => `the trajectories contain ${x.data[bad]} (trial ${Math.floor(bad / (t * n))}, step ${Math.floor(bad / n) % t}, unit ${bad % n}); expected finite numbers`);
   const tp = embeddedLength(t, d, tau);
   check(tp - h >= 1, () => `too few time steps for the delays: n_delays ${d} x delay_interval ${tau} and steps_ahead ${h} need at least ${(d - 1) * tau + h + 1} time steps per trial, the data have ${t}`);
   const p = n * d;
@@ -222,6 +224,12 @@ function singularVectors(hs: Mat, basis: Mat, s: Float64Array, count: number, by
     }
   }
   return { u, v };
+}
+
+/** Index of the first NaN or infinite entry, or -1. */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) return i;
+  return -1;
 }
 
 /** A_full = U S A_v S^{-1} U^T (N d x N d), the operator on delay vectors; for prediction and checks. */
