@@ -158,6 +158,9 @@ test('PAVF scores: euclidean^2 = 2 - 2 cos(angular), symmetric in A and B, zero 
   assert.ok(ab.angular > 1e-3, `different networks should differ, got ${ab.angular}`);
   assert.ok(Math.abs(ab.euclidean ** 2 - (2 - 2 * Math.cos(ab.angular))) < 1e-12);
   assert.ok(Math.abs(ab.angular - ba.angular) < 1e-9, `d(A,B) = ${ab.angular} but d(B,A) = ${ba.angular}`);
+  // Transposing both (the row vs column convention of A.6) changes nothing.
+  const tt = procrustesOverVectorFields(transpose(a), transpose(b), { seed: 5 });
+  assert.ok(Math.abs(tt.angular - ab.angular) < 1e-9, `transposed: ${tt.angular} vs ${ab.angular}`);
   // The optimum is at least as good as any orthogonal matrix tried at random.
   const rng = new Rng(9);
   const n = a.rows;
