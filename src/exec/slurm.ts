@@ -12,7 +12,7 @@ import { DamagedObjectError, type Store } from '../cache/store.js';
 import { cacheDir } from '../commands/common.js';
 import type { ExecutorFactory } from '../commands/run.js';
 import { coordsText } from '../graph/instances.js';
-import type { EventStream } from './events.js';
+import type { EventStream, RunEvent } from './events.js';
 import type { Executor } from './executor.js';
 import type { InstanceJob, JobOutcome } from './job.js';
 import { accountingStates, command, commandSync, ENDED, firstLine, parseArrayLimit, parseJobId, queryElements, transient, type ElementRow } from './slurm-commands.js';
@@ -40,6 +40,8 @@ interface ArrayJob {
   readonly files: readonly string[];
   readonly elements: Element[];
   failed: boolean;
+  /** Whether the user was told that it waits for something that may never come. */
+  warned: boolean;
 }
 
 interface Element {
@@ -71,6 +73,9 @@ export interface SlurmContext {
   /** Largest number of elements per array job. */
   readonly arrayLimit: number;
 }
+
+/** Pending reasons that do not clear by waiting, short of an administrator changing the cluster. */
+const STUCK = new Set(['PartitionConfig', 'PartitionTimeLimit', 'PartitionNodeLimit', 'BadConstraints', 'DependencyNeverSatisfied', 'InvalidAccount', 'InvalidQOS']);
 
 /** Polls an element gets after it ended for its records to show up (shared file systems cache directory lookups). */
 const SETTLE_POLLS = 10;
@@ -141,7 +146,7 @@ export class SlurmExecutor implements Executor {
 
   #gather(h: Handed): void {
     this.#gathered.push(h);
-    h.progress(0, 'waiting to be submitted to Slurm');
+    this.#tell(h, 'waiting to be submitted to Slurm');
     if (this.#gathered.length >= this.settings.pack * this.context.arrayLimit) void this.#flush();
     else this.#gatherTimer ??= setTimeout(() => void this.#flush(), this.#gatherMs);
     this.#countsChanged();
@@ -191,7 +196,7 @@ export class SlurmExecutor implements Executor {
       adopted.set(element.array, (adopted.get(element.array) ?? 0) + 1);
     }
     for (const [array, n] of adopted) {
-      this.context.events.emit({
+      this.#emit({
         type: 'batch-submitted', stage: array.stage, instances: n, batch: `slurm job ${array.id}`, resumed: true,
         detail: 'queued or running from an earlier run; following it instead of submitting again', log: this.#show(join(this.#paths.logs, `${array.id}_*.out`)),
       });
@@ -208,7 +213,7 @@ export class SlurmExecutor implements Executor {
     let array = this.#arrays.find((a) => a.id === s.job);
     if (!array) {
       // Its shard stays: elements still queued will read it.
-      array = { id: s.job, stage: s.stage, files: [], elements: [], failed: false };
+      array = { id: s.job, stage: s.stage, files: [], elements: [], failed: false, warned: false };
       this.#arrays.push(array);
     }
     let element = array.elements.find((e) => e.task === s.task);
@@ -257,7 +262,7 @@ export class SlurmExecutor implements Executor {
       for (const h of all) this.#settle(h, { status: 'failed', error: why, seconds: 0 });
       return;
     }
-    const array: ArrayJob = { id, stage, files: [shard, script], elements: [], failed: false };
+    const array: ArrayJob = { id, stage, files: [shard, script], elements: [], failed: false, warned: false };
     const at = new Date().toISOString();
     const entries = elements.map((e, task): Submission => ({ job: id, task, name, stage, keys: e.map((h) => h.job.key), log: logPath(this.#paths.logs, id, task), shard, at }));
     appendSubmissions(this.#paths.journal, entries);
@@ -268,20 +273,20 @@ export class SlurmExecutor implements Executor {
       array.elements.push(element);
       for (const h of e) this.#attach(h, element);
     });
-    this.context.events.emit({
+    this.#emit({
       type: 'batch-submitted', stage, instances: all.length, batch: `slurm job ${id}`,
       detail: `${n} array element${n === 1 ? '' : 's'} of up to ${this.settings.pack} instance${this.settings.pack === 1 ? '' : 's'}, at most ${throttle} at once`,
       log: this.#show(join(this.#paths.logs, `${id}_*.out`)),
     });
-    // Ctrl-C while sbatch ran: the instances were let go already; the job is in the journal for the next run.
-    if (this.#closed) return;
-    this.#startPolling();
+    // Ctrl-C while sbatch ran: the job is in the journal, so the next run follows it.
+    if (this.#closed) for (const h of all) this.#settle(h, { status: 'interrupted' });
+    else this.#startPolling();
   }
 
   #attach(h: Handed, element: Element): void {
     h.element = element;
     element.waiting.add(h);
-    h.progress(0, this.#where(element));
+    this.#tell(h, this.#where(element));
   }
 
   // ---- following ----
@@ -300,7 +305,7 @@ export class SlurmExecutor implements Executor {
         // The controller may be busy or restarting: keep the elements and ask again next time.
         if (Date.now() - this.#lastSqueueWarning > 60_000) {
           this.#lastSqueueWarning = Date.now();
-          this.context.events.emit({ type: 'warning', message: `${found.error}; trying again` });
+          this.#emit({ type: 'warning', message: `${found.error}; trying again` });
         }
         return;
       }
@@ -352,7 +357,11 @@ export class SlurmExecutor implements Executor {
     el.state = row.state;
     el.reason = row.reason;
     el.node = row.node;
-    for (const h of el.waiting) h.progress(0, this.#where(el));
+    for (const h of el.waiting) this.#tell(h, this.#where(el));
+    if (row.state === 'PENDING' && STUCK.has(row.reason) && !el.array.warned) {
+      el.array.warned = true;
+      this.#emit({ type: 'warning', message: `slurm job ${el.id} waits with reason ${row.reason}, which usually means the cluster cannot run it as asked (partition, time, CPUs, memory, account, dependency); check the options, and cancel it with: scancel ${el.array.id}` });
+    }
   }
 
   /** Outcomes the element recorded in the cache. */
@@ -390,7 +399,7 @@ export class SlurmExecutor implements Executor {
         this.#settle(h, damaged);
       } else if (h.attempts < this.settings.retries && !this.#stopped && !this.#closed) {
         h.attempts++;
-        this.context.events.emit({ type: 'warning', message: `[${h.job.stage}] ${coordsText(h.job.coords)}: ${message}; submitting it again (retry ${h.attempts} of ${this.settings.retries})` });
+        this.#emit({ type: 'warning', message: `[${h.job.stage}] ${coordsText(h.job.coords)}: ${message}; submitting it again (retry ${h.attempts} of ${this.settings.retries})` });
         this.#gather(h);
       } else {
         this.#settle(h, { status: 'failed', error: message, seconds: 0 });
@@ -426,10 +435,19 @@ export class SlurmExecutor implements Executor {
     }
     if (cancel.length === 0) return;
     void command('scancel', cancel);
-    this.context.events.emit({ type: 'warning', message: `a failure stops the run: cancelled ${cancel.length} array element${cancel.length === 1 ? '' : 's'} that had not started (${cancel.join(' ')}); use --keep-going to let them run` });
+    this.#emit({ type: 'warning', message: `a failure stops the run: cancelled ${cancel.length} array element${cancel.length === 1 ? '' : 's'} that had not started (${cancel.join(' ')}); use --keep-going to let them run` });
   }
 
   // ---- reporting ----
+
+  /** The run's event stream ends when the executor is closed; a late sbatch or poll must not write to it. */
+  #emit(event: RunEvent): void {
+    if (!this.#closed) this.context.events.emit(event);
+  }
+
+  #tell(h: Handed, message: string): void {
+    if (!h.settled && !this.#closed) h.progress(0, message);
+  }
 
   #where(el: Element): string {
     if (el.state === '' || el.state === 'PENDING') return `queued as slurm job ${el.id}${el.reason && el.reason !== 'None' ? ` (${el.reason})` : ''}`;
@@ -449,6 +467,8 @@ export class SlurmExecutor implements Executor {
     this.#countsQueued = true;
     setImmediate(() => {
       this.#countsQueued = false;
+      // After close the run is over, and so is its event stream.
+      if (this.#closed) return;
       const counts = new Map<string, { queued: number; running: number }>();
       const at = (stage: string): { queued: number; running: number } => {
         let c = counts.get(stage);
@@ -469,7 +489,7 @@ export class SlurmExecutor implements Executor {
         const text = `${c.queued}/${c.running}`;
         if (this.#lastCounts.get(stage) === text) continue;
         this.#lastCounts.set(stage, text);
-        this.context.events.emit({ type: 'stage-queue', stage, where: 'slurm', queued: c.queued, running: c.running });
+        this.#emit({ type: 'stage-queue', stage, where: 'slurm', queued: c.queued, running: c.running });
       }
     });
   }
