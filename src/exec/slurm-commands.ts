@@ -69,7 +69,7 @@ export function parseSqueue(text: string): ElementRow[] {
 
 /**
  * Every element of these array jobs still known to the controller, in any state (finished ones stay
- * listed for MinJobAge). Undefined when squeue itself failed: that says nothing about the jobs.
+ * listed for MinJobAge). An error when squeue itself failed, which says nothing about the jobs.
  */
 export async function queryElements(arrays: readonly string[]): Promise<{ rows: ElementRow[] } | { error: string }> {
   const rows: ElementRow[] = [];

@@ -78,12 +78,18 @@ export function addSlurmRunOptions(run: Command): void {
     .option('--cpus-per-task <n>', 'slurm: CPUs of one array element (sbatch --cpus-per-task)', parsePositiveInt('--cpus-per-task'))
     .option('--mem <size>', 'slurm: memory of one array element, e.g. 4G (sbatch --mem)', checked(MEM, '--mem', MEM_HINT))
     .option('--account <name>', 'slurm: account to charge (sbatch --account)')
-    .option('--sbatch-arg <flag>', 'slurm: extra sbatch flag, e.g. --sbatch-arg=--qos=long (repeatable)', collect, [])
+    .option('--sbatch-arg <flag>', 'slurm: extra sbatch flag, e.g. --sbatch-arg=--qos=long (repeatable)', collect)
     .option('--pack <n>', `slurm: instances run one after another by each array element (default ${DEFAULT_PACK})`, parsePositiveInt('--pack'))
     .option('--throttle <k>', `slurm: array elements of one array job running at once, --array=...%K (default ${DEFAULT_THROTTLE})`, parsePositiveInt('--throttle'))
     .option('--retries <n>', 'slurm: resubmit instances of an element that timed out, was cancelled or lost its node, up to n times (default 0)', nonNegativeInt('--retries'))
     .option('--max-array-size <n>', 'slurm: split arrays into at most n elements (default: the cluster\'s MaxArraySize and max_array_tasks)', parsePositiveInt('--max-array-size'))
-    .addOption(new Option('--poll-ms <ms>', 'slurm: how often to ask squeue and read the cache').argParser(parsePositiveInt('--poll-ms')).hideHelp());
+    .addOption(new Option('--poll-ms <ms>', 'slurm: how often to ask squeue and read the cache').argParser(parsePositiveInt('--poll-ms')).hideHelp())
+    // A Slurm option without --executor slurm is most likely a forgotten --executor, not a wish to run locally.
+    .hook('preAction', (cmd) => {
+      if (cmd.opts<{ executor?: string }>().executor === 'slurm') return;
+      const given = cmd.options.filter((o) => o.description.startsWith('slurm:') && cmd.getOptionValueSource(o.attributeName()) === 'cli');
+      if (given.length) throw new UsageError(`${given.map((o) => o.long).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --executor slurm`);
+    });
 }
 
 /** Reads one value of the `slurm:` block: the value, or what was expected instead. */
@@ -151,19 +157,13 @@ export function readSlurmBlock(study: Study): Block | ConfigError[] {
 export function slurmSettings(cli: SlurmCliOptions, study: Study): SlurmSettings | string {
   const block = readSlurmBlock(study);
   if (Array.isArray(block)) return block.map(formatConfigError).join('\n');
-  const pick = <T>(a: T | undefined, b: T | undefined): T | undefined => a ?? b;
-  const partition = pick(cli.partition, block.partition);
-  const time = pick(cli.time, block.time);
-  const cpusPerTask = pick(cli.cpusPerTask, block.cpus_per_task);
-  const mem = pick(cli.mem, block.mem);
-  const account = pick(cli.account, block.account);
   return {
-    ...(partition !== undefined ? { partition } : {}),
-    ...(time !== undefined ? { time } : {}),
-    ...(cpusPerTask !== undefined ? { cpusPerTask } : {}),
-    ...(mem !== undefined ? { mem } : {}),
-    ...(account !== undefined ? { account } : {}),
-    ...(cli.maxArraySize !== undefined ? { maxArraySize: cli.maxArraySize } : {}),
+    partition: cli.partition ?? block.partition,
+    time: cli.time ?? block.time,
+    cpusPerTask: cli.cpusPerTask ?? block.cpus_per_task,
+    mem: cli.mem ?? block.mem,
+    account: cli.account ?? block.account,
+    maxArraySize: cli.maxArraySize,
     // Later sbatch flags win, so the command line's come last.
     sbatchArgs: [...(block.sbatch_args ?? []), ...(cli.sbatchArg ?? [])],
     pack: cli.pack ?? block.pack ?? DEFAULT_PACK,

@@ -158,16 +158,21 @@ export class SlurmExecutor implements Executor {
     this.#gatherTimer = undefined;
     const batch = this.#gathered.splice(0);
     if (batch.length === 0) return;
-    const fresh = await this.#adopt(batch);
-    const byStage = new Map<string, Handed[]>();
-    for (const h of fresh) {
-      const list = byStage.get(h.job.stage);
-      if (list) list.push(h);
-      else byStage.set(h.job.stage, [h]);
-    }
-    for (const [stage, list] of byStage) {
-      const elements = chunks(list, this.settings.pack);
-      for (const part of chunks(elements, this.context.arrayLimit)) await this.#submit(stage, part);
+    try {
+      const fresh = await this.#adopt(batch);
+      const byStage = new Map<string, Handed[]>();
+      for (const h of fresh) {
+        const list = byStage.get(h.job.stage);
+        if (list) list.push(h);
+        else byStage.set(h.job.stage, [h]);
+      }
+      for (const [stage, list] of byStage) {
+        const elements = chunks(list, this.settings.pack);
+        for (const part of chunks(elements, this.context.arrayLimit)) await this.#submit(stage, part);
+      }
+    } catch (e) {
+      // e.g. the cache folder is not writable: the shard cannot be written.
+      for (const h of batch) if (!h.element) this.#settle(h, { status: 'failed', error: `cannot submit to Slurm: ${(e as Error).message}`, seconds: 0 });
     }
     this.#countsChanged();
   }
@@ -299,56 +304,63 @@ export class SlurmExecutor implements Executor {
     if (this.#polling || this.#closed || this.#arrays.length === 0) return;
     this.#polling = true;
     try {
-      const found = await queryElements(this.#arrays.map((a) => a.id));
-      if (this.#closed) return;
-      if ('error' in found) {
-        // The controller may be busy or restarting: keep the elements and ask again next time.
-        if (Date.now() - this.#lastSqueueWarning > 60_000) {
-          this.#lastSqueueWarning = Date.now();
-          this.#emit({ type: 'warning', message: `${found.error}; trying again` });
-        }
-        return;
-      }
-      const rows = new Map(found.rows.map((r) => [`${r.array}_${r.task}`, r]));
-      const now = Date.now();
-      const vanished: Element[] = [];
-      for (const array of this.#arrays) {
-        for (const el of array.elements) {
-          if (el.done) continue;
-          const row = rows.get(el.id);
-          if (row) this.#update(el, row);
-          // An element not listed yet right after sbatch is young, not gone.
-          const ended = row ? ENDED.has(row.state) : el.seen || now - el.since > this.#settleMs;
-          if (!row && ended) el.gone = true;
-          if (ended || (el.state !== '' && el.state !== 'PENDING')) this.#collect(el);
-          if (!ended) continue;
-          el.endedAt ??= now;
-          if (el.waiting.size > 0 && now - el.endedAt >= this.#settleMs) {
-            if (el.gone && !ENDED.has(el.state)) vanished.push(el);
-            else this.#lost(el);
-          }
-          if (el.waiting.size === 0) el.done = true;
-        }
-      }
-      if (vanished.length) {
-        // Gone from squeue (purged after MinJobAge, or cancelled while pending): accounting may still know.
-        const states = await accountingStates(vanished.map((e) => e.id));
-        for (const el of vanished) {
-          const state = states.get(el.id);
-          if (state) el.state = state;
-          this.#lost(el);
-          el.done = true;
-        }
-      }
-      this.#arrays = this.#arrays.filter((a) => {
-        if (a.elements.some((e) => !e.done)) return true;
-        if (!a.failed) for (const f of a.files) rmSync(f, { force: true });
-        return false;
-      });
+      await this.#follow();
+    } catch (e) {
+      this.#emit({ type: 'warning', message: `following the Slurm jobs failed: ${(e as Error).message}; trying again` });
     } finally {
       this.#polling = false;
       this.#countsChanged();
     }
+  }
+
+  /** One look at squeue and the cache: outcomes of what ended, Slurm's reasons for what did not record. */
+  async #follow(): Promise<void> {
+    const found = await queryElements(this.#arrays.map((a) => a.id));
+    if (this.#closed) return;
+    if ('error' in found) {
+      // The controller may be busy or restarting: keep the elements and ask again next time.
+      if (Date.now() - this.#lastSqueueWarning > 60_000) {
+        this.#lastSqueueWarning = Date.now();
+        this.#emit({ type: 'warning', message: `${found.error}; trying again` });
+      }
+      return;
+    }
+    const rows = new Map(found.rows.map((r) => [`${r.array}_${r.task}`, r]));
+    const now = Date.now();
+    const vanished: Element[] = [];
+    for (const array of this.#arrays) {
+      for (const el of array.elements) {
+        if (el.done) continue;
+        const row = rows.get(el.id);
+        if (row) this.#update(el, row);
+        // An element not listed yet right after sbatch is young, not gone.
+        const ended = row ? ENDED.has(row.state) : el.seen || now - el.since > this.#settleMs;
+        if (!row && ended) el.gone = true;
+        if (ended || (el.state !== '' && el.state !== 'PENDING')) this.#collect(el);
+        if (!ended) continue;
+        el.endedAt ??= now;
+        if (el.waiting.size > 0 && now - el.endedAt >= this.#settleMs) {
+          if (el.gone && !ENDED.has(el.state)) vanished.push(el);
+          else this.#lost(el);
+        }
+        if (el.waiting.size === 0) el.done = true;
+      }
+    }
+    if (vanished.length) {
+      // Gone from squeue (purged after MinJobAge, or cancelled while pending): accounting may still know.
+      const states = await accountingStates(vanished.map((e) => e.id));
+      for (const el of vanished) {
+        const state = states.get(el.id);
+        if (state) el.state = state;
+        this.#lost(el);
+        el.done = true;
+      }
+    }
+    this.#arrays = this.#arrays.filter((a) => {
+      if (a.elements.some((e) => !e.done)) return true;
+      if (!a.failed) for (const f of a.files) rmSync(f, { force: true });
+      return false;
+    });
   }
 
   #update(el: Element, row: ElementRow): void {

@@ -40,6 +40,9 @@ test('bad Slurm options on the command line exit 2 with what was expected', () =
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.ok(r.stderr.includes(says), `${args.join(' ')}: ${r.stderr}`);
     }
+    const local = ws.degen(['run', 'study.yaml', '--pack', '4', '--partition', 'short']);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /--partition, --pack apply only to --executor slurm/);
   } finally {
     ws.cleanup();
   }
