@@ -60,7 +60,8 @@ export class SourceFile {
 
   static parse(path: string, text: string): SourceFile | ConfigError {
     const counter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+    // `merge` lets studies share stage settings through anchors and `<<: *name` merge keys.
+    const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, merge: true });
     const source = new SourceFile(path, text, doc, counter);
     const first = doc.errors[0];
     if (first) {

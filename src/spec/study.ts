@@ -99,7 +99,8 @@ export function readStudy(source: SourceFile): Study | ConfigError[] {
   if (!isPlainObject(raw)) return [source.error('not-a-map', [], `a study file is a map with keys ${TOP_KEYS.join(', ')}; found ${describe(raw)}`)];
 
   for (const key of Object.keys(raw)) {
-    if (!(TOP_KEYS as readonly string[]).includes(key)) errors.push(source.error('unknown-key', [key], `unknown top-level key ${JSON.stringify(key)}; expected one of ${TOP_KEYS.join(', ')}`, true));
+    // `x-` keys hold shared YAML anchors (as in compose files) and are otherwise ignored.
+    if (!(TOP_KEYS as readonly string[]).includes(key) && !key.startsWith('x-')) errors.push(source.error('unknown-key', [key], `unknown top-level key ${JSON.stringify(key)}; expected one of ${TOP_KEYS.join(', ')} (or an x- key for shared anchors)`, true));
   }
   if (typeof raw.name !== 'string' || raw.name.trim() === '') {
     errors.push(raw.name === undefined

@@ -153,3 +153,26 @@ test('--cache and $DEGEN_CACHE choose where results go', () => {
     ws.cleanup();
   }
 });
+
+test('studies can share stage settings through x- anchors and merge keys', () => {
+  const ws = new Workspace();
+  try {
+    const file = ws.write('study.yaml', `name: anchors
+${pluginsLine()}
+x-source: &source { uses: test/source, with: { scale: 2 } }
+sweep:
+  a: [1, 2]
+stages:
+  one: { <<: *source }
+  two: { <<: *source, with: { x: $a, scale: 3 } }
+`);
+    const plan = JSON.parse(ws.degen(['plan', file, '--json']).stdout) as { stage: string }[];
+    assert.deepEqual(plan.map((p) => p.stage), ['one', 'two', 'two']);
+    const values = JSON.parse(ws.degen(['run', file, '--json']).stdout) as { ran: number };
+    assert.equal(values.ran, 3);
+    const two = JSON.parse(ws.degen(['results', file, '--stage', 'two', '--format', 'json']).stdout) as { value: number }[];
+    assert.deepEqual(two.map((r) => r.value), [3, 6]);
+  } finally {
+    ws.cleanup();
+  }
+});
