@@ -198,17 +198,20 @@ function permutationMatrix(sigma: Int32Array, n: number): Float64Array {
 /** (J/n + K)/2 with K a random doubly stochastic matrix (Sinkhorn balancing of uniform noise), as scipy's "randomized". */
 function randomStart(n: number, rng: Rng): Float64Array {
   const k = Float64Array.from({ length: n * n }, () => rng.next());
+  const colSums = new Float64Array(n);
   for (let it = 0; it < 100; it++) {
+    // Columns are normalised last, so stop once the rows also sum to 1.
+    let worst = 0;
     for (let i = 0; i < n; i++) {
       let s = 0;
       for (let j = 0; j < n; j++) s += k[i * n + j]!;
+      worst = Math.max(worst, Math.abs(s - 1));
       for (let j = 0; j < n; j++) k[i * n + j]! /= s;
     }
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += k[i * n + j]!;
-      for (let i = 0; i < n; i++) k[i * n + j]! /= s;
-    }
+    if (worst < 1e-12) break;
+    colSums.fill(0);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) colSums[j]! += k[i * n + j]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j]! /= colSums[j]!;
   }
   for (let i = 0; i < n * n; i++) k[i] = (k[i]! + 1 / n) / 2;
   return k;
