@@ -7,7 +7,8 @@ import { LocalStore } from '../cache/local-store.js';
 import { executeJob } from '../exec/job.js';
 import { logPath, readShard } from '../exec/slurm-shards.js';
 import { coordsText } from '../graph/instances.js';
-import { EXIT, UsageError, type Io } from './common.js';
+import { nonNegativeInt } from '../exec/slurm-options.js';
+import { EXIT, type Io } from './common.js';
 
 export interface ExecOptions {
   readonly cache: string;
@@ -18,11 +19,7 @@ export interface ExecOptions {
 /** Progress lines in the element's log at most this often, so a long training run shows signs of life. */
 const PROGRESS_EVERY_MS = 30_000;
 
-export function parseIndex(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--index expects a whole number >= 0, got ${JSON.stringify(value)}`);
-  return n;
-}
+export const parseIndex = nonNegativeInt('--index');
 
 export async function execCommand(opts: ExecOptions, io: Io): Promise<number> {
   let shard;

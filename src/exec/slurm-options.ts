@@ -62,7 +62,7 @@ function checked(re: RegExp, name: string, hint: string): (value: string) => str
   };
 }
 
-function nonNegativeInt(name: string): (value: string) => number {
+export function nonNegativeInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} expects a whole number >= 0, got ${JSON.stringify(value)}`);

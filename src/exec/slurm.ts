@@ -5,13 +5,14 @@
 // The scheduler keeps doing what it does locally (keys, locks, waves): this is only another executor.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStore } from '../cache/local-store.js';
 import { DamagedObjectError, type Store } from '../cache/store.js';
 import { cacheDir } from '../commands/common.js';
 import type { ExecutorFactory } from '../commands/run.js';
 import { coordsText } from '../graph/instances.js';
+import { displayPath } from '../spec/source.js';
 import type { EventStream, RunEvent } from './events.js';
 import type { Executor } from './executor.js';
 import type { InstanceJob, JobOutcome } from './job.js';
@@ -203,7 +204,7 @@ export class SlurmExecutor implements Executor {
     for (const [array, n] of adopted) {
       this.#emit({
         type: 'batch-submitted', stage: array.stage, instances: n, batch: `slurm job ${array.id}`, resumed: true,
-        detail: 'queued or running from an earlier run; following it instead of submitting again', log: this.#show(join(this.#paths.logs, `${array.id}_*.out`)),
+        detail: 'queued or running from an earlier run; following it instead of submitting again', log: displayPath(join(this.#paths.logs, `${array.id}_*.out`)),
       });
     }
     if (adopted.size) this.#startPolling();
@@ -281,7 +282,7 @@ export class SlurmExecutor implements Executor {
     this.#emit({
       type: 'batch-submitted', stage, instances: all.length, batch: `slurm job ${id}`,
       detail: `${n} array element${n === 1 ? '' : 's'} of up to ${this.settings.pack} instance${this.settings.pack === 1 ? '' : 's'}, at most ${throttle} at once`,
-      log: this.#show(join(this.#paths.logs, `${id}_*.out`)),
+      log: displayPath(join(this.#paths.logs, `${id}_*.out`)),
     });
     // Ctrl-C while sbatch ran: the job is in the journal, so the next run follows it.
     if (this.#closed) for (const h of all) this.#settle(h, { status: 'interrupted' });
@@ -388,7 +389,7 @@ export class SlurmExecutor implements Executor {
       const record = this.#store.readRecord(h.job.key);
       if (record?.status === 'failed' && record.facts?.slurm_job === el.id) {
         const [first = '', ...rest] = (record.error ?? 'failed').split('\n');
-        this.#settle(h, { status: 'failed', error: [`${first} [slurm job ${el.id}; log: ${this.#show(el.log)}]`, ...rest].join('\n'), seconds: record.seconds });
+        this.#settle(h, { status: 'failed', error: [`${first} [slurm job ${el.id}; log: ${displayPath(el.log)}]`, ...rest].join('\n'), seconds: record.seconds });
       }
     }
   }
@@ -402,7 +403,7 @@ export class SlurmExecutor implements Executor {
       : el.gone && !ENDED.has(el.state)
         ? `slurm job ${el.id} left the queue without finishing this instance (last seen ${el.state || 'never'}${reason}; cancelled?)`
         : `slurm job ${el.id} ${el.state}${reason}`;
-    const message = `${why}; log: ${this.#show(el.log)}`;
+    const message = `${why}; log: ${displayPath(el.log)}`;
     for (const h of [...el.waiting]) {
       el.waiting.delete(h);
       h.element = undefined;
@@ -465,12 +466,6 @@ export class SlurmExecutor implements Executor {
     if (el.state === '' || el.state === 'PENDING') return `queued as slurm job ${el.id}${el.reason && el.reason !== 'None' ? ` (${el.reason})` : ''}`;
     if (el.state === 'RUNNING') return `running as slurm job ${el.id}${el.node ? ` on ${el.node}` : ''}`;
     return `slurm job ${el.id} ${el.state}`;
-  }
-
-  /** Paths under the working directory are shown relative to it, as a user would type them. */
-  #show(path: string): string {
-    const rel = relative(process.cwd(), path);
-    return rel.startsWith('..') ? path : rel;
   }
 
   /** Queued and running counts per stage, sent once per turn of the event loop when they changed. */
