@@ -7,11 +7,9 @@
 
 // ---------------------------------------------------------------------------------------------
 // Matrix products. Every product runs one micro-kernel: a 4 x 8 block of C kept in eight f32x4
-// registers, fed per step k by four broadcasts of A (4 consecutive floats: one column of a packed
-// panel, or one row of a transposed operand) and two vectors of B. Reading the four A values at
-// immediate offsets from one pointer, and taking two steps per loop iteration, is what keeps V8's
-// code to little more than the arithmetic (its loops pay a stack check and register moves per
-// iteration).
+// registers, fed per step k by four broadcasts of A (4 consecutive floats of a packed panel) and two
+// vectors of B. Reading the four A values at immediate offsets from one pointer keeps V8's loop to
+// little more than the arithmetic; the packing copies cost O(M K) against the product's O(M N K).
 
 // c + a b. Built twice (scripts/build-kernels.mjs): plain SIMD, and with `--use FMA=1` and relaxed
 // SIMD, where it is one fused multiply-add (about 20% faster products where V8 allows relaxed SIMD).
@@ -31,44 +29,25 @@
     if (rows > 2) { c20 = v128.load(pc + 2 * lc); c21 = v128.load(pc + 2 * lc, 16); }
     if (rows > 3) { c30 = v128.load(pc + 3 * lc); c31 = v128.load(pc + 3 * lc, 16); }
   }
-  let k = 0;
-  for (; k + 2 <= K; k += 2) {
-    let b0 = v128.load(pb);
-    let b1 = v128.load(pb, 16);
-    let s = v128.load32_splat(pa);
-    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-    s = v128.load32_splat(pa, 4);
-    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-    s = v128.load32_splat(pa, 8);
-    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-    s = v128.load32_splat(pa, 12);
-    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    pa += sa;
-    pb += sb;
-    b0 = v128.load(pb);
-    b1 = v128.load(pb, 16);
-    s = v128.load32_splat(pa);
-    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-    s = v128.load32_splat(pa, 4);
-    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-    s = v128.load32_splat(pa, 8);
-    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-    s = v128.load32_splat(pa, 12);
-    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    pa += sa;
-    pb += sb;
-  }
-  if (k < K) {
+  // One step per iteration: unrolling by two made TurboFan hoist all eight broadcasts and spill.
+  const end = pa + <usize>K * sa;
+  while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let s = v128.load32_splat(pa);
-    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    c00 = madd(s, b0, c00);
+    c01 = madd(s, b1, c01);
     s = v128.load32_splat(pa, 4);
-    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    c10 = madd(s, b0, c10);
+    c11 = madd(s, b1, c11);
     s = v128.load32_splat(pa, 8);
-    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    c20 = madd(s, b0, c20);
+    c21 = madd(s, b1, c21);
     s = v128.load32_splat(pa, 12);
-    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    c30 = madd(s, b0, c30);
+    c31 = madd(s, b1, c31);
+    pa += sa;
+    pb += sb;
   }
   v128.store(pc, c00);
   v128.store(pc, c01, 16);
