@@ -3,7 +3,9 @@
 import { defineStage } from '../../src/stage.js';
 import { taskOutputs, taskParamsSchema, taskTables, type FillTrial, type TaskParams } from './common.js';
 
-export interface DelayedDiscriminationParams extends TaskParams {
+export interface DelayedDiscriminationParams extends Omit<TaskParams, 'T'> {
+  /** null: just long enough for the longest delay (see `autoT`). */
+  readonly T: number | null;
   readonly channels: number;
   readonly delay: readonly [number, number];
   readonly aux: boolean;
@@ -25,6 +27,11 @@ const AUX_SCALE = 1 / 8;
 /** Shortest trial that holds f1, the longest delay, f2 and the whole response window. */
 function shortestT(maxDelay: number): number {
   return F1_STEP + maxDelay + 1 + RESPONSE_WINDOW;
+}
+
+/** Trial length when T is not given: the shortest that fits plus a 4-step tail, 40 at the default delays. */
+function autoT(maxDelay: number): number {
+  return shortestT(maxDelay) + 4;
 }
 
 /**
@@ -61,6 +68,8 @@ export const delayedDiscrimination = defineStage<DelayedDiscriminationParams>({
   module: import.meta.url,
   description: 'Delayed discrimination: after two pulses f1, f2 separated by a delay, output sign(f2 - f1) for 10 steps.',
   params: taskParamsSchema(40, shortestT(1), {
+    // Sweeping the delay needs longer trials: by default T follows the longest delay.
+    T: { type: ['integer', 'null'], minimum: shortestT(1), maximum: 100_000, default: null, description: 'Time steps per training and probe trial; null (default): long enough for the longest delay plus a 4-step tail (40 at the default delays).' },
     channels: { type: 'integer', minimum: 1, maximum: 16, default: 1, description: 'Number of independent discrimination channels.' },
     delay: {
       type: 'array', items: { type: 'integer', minimum: 1, maximum: 1000 }, minItems: 2, maxItems: 2, default: [5, 20],
@@ -70,7 +79,8 @@ export const delayedDiscrimination = defineStage<DelayedDiscriminationParams>({
   }),
   outputs: taskOutputs,
   async run(ctx) {
-    const { channels, delay: [minDelay, maxDelay], aux, T } = ctx.params;
+    const { channels, delay: [minDelay, maxDelay], aux } = ctx.params;
+    const T = ctx.params.T ?? autoT(maxDelay);
     if (minDelay > maxDelay) throw new RangeError(`delay: min ${minDelay} is larger than max ${maxDelay}`);
     if (T < shortestT(maxDelay)) throw new RangeError(`T = ${T} is too short for delays up to ${maxDelay}: needs at least ${shortestT(maxDelay)}`);
     // OOD T: the extra maximum delay plus one more response window of quiet tail; 40 -> 70 at
@@ -78,7 +88,7 @@ export const delayedDiscrimination = defineStage<DelayedDiscriminationParams>({
     const ood_T = T + maxDelay + RESPONSE_WINDOW;
     const n_out = aux ? 2 * channels : channels;
     return taskTables(
-      ctx.params,
+      { ...ctx.params, T },
       { task: 'delayed-discrimination', n_in: channels, n_out, ood_T, threshold: 0.01 },
       discriminationTrial(channels, minDelay, maxDelay, aux),
       discriminationTrial(channels, 2 * minDelay, 2 * maxDelay, aux),

@@ -68,3 +68,13 @@ test('delayed discrimination: inconsistent timing params fail with a message', a
   await assert.rejects(runTask(delayedDiscrimination, { T: 30 }), /too short for delays up to 20: needs at least 36/);
   await assert.rejects(runTask(delayedDiscrimination, { delay: [5] }), /invalid params/);
 });
+
+test('delayed discrimination: without T, trials are as long as the longest delay needs (40 at the defaults)', async () => {
+  const standard = await runTask(delayedDiscrimination, { trials: 16, probe_trials: 4, ood_trials: 4 });
+  assert.equal(standard.train.T, 40);
+  assert.equal(standard.meta.T, 40);
+  const longer = await runTask(delayedDiscrimination, { trials: 64, probe_trials: 4, ood_trials: 16, delay: [20, 60] });
+  assert.equal(longer.train.T, 5 + 60 + 11 + 4);
+  checkDiscrimination(longer.train, 1, false, 20, 60);
+  checkDiscrimination(longer.ood, 1, false, 40, 120);
+});
