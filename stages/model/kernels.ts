@@ -25,6 +25,7 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   gemm_nn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number, panel: number): void;
   gemm_tn(c: number, a: number, b: number, M: number, N: number, K: number, lda: number, ldb: number, ldc: number, accumulate: number, panel: number): void;
+  gram_tn(c: number, a: number, n: number, K: number, lda: number, panel: number): void;
   transpose(b: number, a: number, M: number, N: number, s: number): void;
   tanh_array(y: number, x: number, count: number): void;
   scale_array(a: number, count: number, s: number): void;

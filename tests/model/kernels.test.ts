@@ -64,6 +64,23 @@ test('gemm_nn and gemm_tn match naive products on ragged sizes', () => {
   }
 });
 
+test('gram_tn computes A^T A, mirroring the tiles below the diagonal', () => {
+  const k = instantiateKernels();
+  k.memory.grow(16);
+  const rng = new Rng(4);
+  const f = new Float32Array(k.memory.buffer);
+  const A = 65536, C = A + 4 * 16384, panel = C + 4 * 16384;
+  for (const [n, K] of [[4, 3], [12, 7], [16, 130], [28, 9]] as const) {
+    for (let i = 0; i < n * K; i++) f[A / 4 + i] = rng.normal();
+    k.gram_tn(C, A, n, K, n, panel);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let q = 0; q < K; q++) s += f[A / 4 + q * n + i]! * f[A / 4 + q * n + j]!;
+      assert.ok(Math.abs(f[C / 4 + i * n + j]! - s) < 1e-4 * (1 + Math.abs(s)), `gram ${n}x${K} at ${i},${j}`);
+    }
+  }
+});
+
 for (const parameterization of ['standard', 'mup'] as const) {
   for (const [hidden, B, T] of [[5, 3, 7], [13, 5, 11]] as const) {
     test(`WASM forward and gradient match the float64 reference (${parameterization}, n ${hidden}, l1 and nuclear)`, () => {

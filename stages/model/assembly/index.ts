@@ -164,6 +164,40 @@ export function gemm_tn(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, ld
   }
 }
 
+// C[n, n] = A[K, n]^T A[K, n] (symmetric): only the 4 x 8 tiles that reach the diagonal or above are
+// computed, the rest is mirrored. n a multiple of 4; panel as for gemm_tn.
+export function gram_tn(c: usize, a: usize, n: i32, K: i32, lda: i32, panel: usize): void {
+  const la = <usize>lda << 2;
+  const lc = <usize>n << 2;
+  for (let k0 = 0; k0 < K; k0 += TN_BLOCK) {
+    const kn = min(TN_BLOCK, K - k0);
+    const add = k0 > 0;
+    const ak = a + <usize>k0 * la;
+    const block = <usize>kn << 4;
+    for (let k = 0; k < kn; k++) {
+      const src = ak + <usize>k * la;
+      let dst = panel + (<usize>k << 4);
+      for (let i = 0; i < n; i += 4) {
+        v128.store(dst, v128.load(src + (<usize>i << 2)));
+        dst += block;
+      }
+    }
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      for (let i = 0; i < j + 8; i += 4) tile4x8(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, ak + (<usize>j << 2), la, kn, 4, add);
+    }
+    if (j < n) {
+      for (let i = 0; i < n; i += 4) tile4x4(c + <usize>i * lc + (<usize>j << 2), lc, panel + <usize>(i >> 2) * block, 16, ak + (<usize>j << 2), la, kn, 4, add);
+    }
+  }
+  // Entry (r, col) lies in an uncomputed tile when (col rounded down to 8) + 8 <= (r rounded down to 4),
+  // that is col < r rounded down to 8 (past row 8); its mirror (col, r) was computed.
+  for (let r = 0; r < n; r++) {
+    const lim = r & ~7;
+    for (let col = 0; col < lim; col++) store<f32>(c + ((<usize>r * n + col) << 2), load<f32>(c + ((<usize>col * n + r) << 2)));
+  }
+}
+
 // B[N, M] = s A[M, N]^T (keeps s W^T for the forward product and o V^T for the readout).
 export function transpose(b: usize, a: usize, M: i32, N: i32, s: f32): void {
   for (let i = 0; i < M; i++) {
@@ -409,28 +443,32 @@ export function penalties(w: usize, gw: usize, x: usize, xx: usize, xxx: usize, 
 // Largest singular value of W [n4, n4] by 12 power iterations on W^T W (a lower estimate).
 function spectral_norm(w: usize, u: usize, z: usize, n4: i32): f64 {
   const n = <usize>n4;
+  const row = n << 2;
   // A deterministic start with no special alignment to any matrix we meet.
   for (let i: usize = 0; i < n; i++) store<f32>(u + (i << 2), <f32>(1 + 0.37 * <f64>((i * 7) % 11)));
   let sigma: f64 = 0;
   for (let it = 0; it < 12; it++) {
-    // z = W u;  u = W^T z / |W^T z|; sigma = |W u| after normalising u.
+    // u <- u / |u|;  z = W u;  sigma = |z|;  u = W^T z.
     let norm: f64 = 0;
     for (let i: usize = 0; i < n; i++) norm += <f64>(load<f32>(u + (i << 2)) * load<f32>(u + (i << 2)));
     if (norm == 0) return 0;
-    const inv = <f32>(1 / Math.sqrt(norm));
-    for (let i: usize = 0; i < n; i++) store<f32>(u + (i << 2), load<f32>(u + (i << 2)) * inv);
+    const inv = f32x4.splat(<f32>(1 / Math.sqrt(norm)));
+    for (let i: usize = 0; i < row; i += 16) v128.store(u + i, f32x4.mul(inv, v128.load(u + i)));
     let zz: f64 = 0;
     for (let i: usize = 0; i < n; i++) {
-      let sum: f32 = 0;
-      for (let j: usize = 0; j < n; j++) sum += load<f32>(w + ((i * n + j) << 2)) * load<f32>(u + (j << 2));
+      let acc = f32x4.splat(0);
+      const wi = w + i * row;
+      for (let j: usize = 0; j < row; j += 16) acc = madd(v128.load(wi + j), v128.load(u + j), acc);
+      const sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
       store<f32>(z + (i << 2), sum);
       zz += <f64>(sum * sum);
     }
     sigma = Math.sqrt(zz);
-    memory.fill(u, 0, n << 2);
+    memory.fill(u, 0, row);
     for (let i: usize = 0; i < n; i++) {
-      const zi = load<f32>(z + (i << 2));
-      for (let j: usize = 0; j < n; j++) store<f32>(u + (j << 2), load<f32>(u + (j << 2)) + load<f32>(w + ((i * n + j) << 2)) * zi);
+      const zi = v128.load32_splat(z + (i << 2));
+      const wi = w + i * row;
+      for (let j: usize = 0; j < row; j += 16) v128.store(u + j, madd(zi, v128.load(wi + j), v128.load(u + j)));
     }
   }
   return sigma;
@@ -446,7 +484,7 @@ export function polar(x: usize, w: usize, xx: usize, xxx: usize, panel: usize, n
   let it = 0;
   while (it < maxIter) {
     it++;
-    gemm_tn(xx, x, x, n4, n4, n4, n4, n4, n4, false, panel); // X^T X
+    gram_tn(xx, x, n4, n4, n4, panel); // X^T X (symmetric)
     gemm_nn(xxx, x, xx, n4, n4, n4, n4, n4, n4, false, panel); // X X^T X
     let change = f32x4.splat(0);
     for (let i: usize = 0; i < count << 2; i += 16) {
