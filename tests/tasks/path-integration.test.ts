@@ -7,11 +7,12 @@ import { at, runTask, type TrialSet } from './run-task.js';
  * Re-integrates every trial from its inputs alone (start at t = 0, then speed x heading, mirrored
  * at the walls +-5) and compares with the targets. Returns how many wall bounces it saw.
  */
-function checkPath(s: TrialSet, dims: 2 | 3): number {
+function checkPath(s: TrialSet, dims: 2 | 3, scale = 0.2): number {
   const n_in = dims + (dims === 2 ? 2 : 4) + 1;
   let bounces = 0;
   for (let k = 0; k < s.trials; k++) {
-    const p = Array.from({ length: dims }, (_, d) => at(s.inputs, k, 0, d));
+    // Positions are reported times `scale`; integrate in box units.
+    const p = Array.from({ length: dims }, (_, d) => at(s.inputs, k, 0, d) / scale);
     for (let j = dims; j < n_in; j++) assert.equal(at(s.inputs, k, 0, j), 0, 'no movement at t = 0');
     for (let t = 0; t < s.T; t++) {
       if (t > 0) {
@@ -37,9 +38,9 @@ function checkPath(s: TrialSet, dims: 2 | 3): number {
         }
       }
       for (let d = 0; d < dims; d++) {
-        const y = at(s.targets, k, t, d);
-        assert.ok(Math.abs(y) <= 5, `position ${y} outside the box`);
-        assert.ok(Math.abs(y - p[d]!) < 1e-4, `trial ${k} step ${t} dim ${d}: target ${y}, integrated ${p[d]}`);
+        const y = at(s.targets, k, t, d) / scale;
+        assert.ok(Math.abs(y) <= 5 + 1e-5, `position ${y} outside the box`);
+        assert.ok(Math.abs(y - p[d]!) < 1e-4 / scale, `trial ${k} step ${t} dim ${d}: target ${y}, integrated ${p[d]}`);
       }
     }
   }
@@ -69,7 +70,7 @@ test('path integration: starts spread over the box, speed is uniform in [0, 0.3]
   let turnSq = 0;
   let turns = 0;
   for (let k = 0; k < train.trials; k++) {
-    for (let d = 0; d < 2; d++) startSq += at(train.inputs, k, 0, d) ** 2;
+    for (let d = 0; d < 2; d++) startSq += (at(train.inputs, k, 0, d) / 0.2) ** 2;
     for (let t = 1; t < train.T; t++) {
       speedSum += at(train.inputs, k, t, 4);
       if (t === 1) continue;
@@ -85,4 +86,12 @@ test('path integration: starts spread over the box, speed is uniform in [0, 0.3]
   assert.ok(Math.abs(startSq / (2 * train.trials) - 25 / 3) < 0.5, `start variance ${startSq / (2 * train.trials)}`);
   assert.ok(Math.abs(speedSum / (train.trials * (train.T - 1)) - 0.15) < 0.002, 'mean speed');
   assert.ok(Math.abs(Math.sqrt(turnSq / turns) - 0.2) < 0.005, `turn std ${Math.sqrt(turnSq / turns)}`);
+});
+
+test('path integration: position_scale 1 reports raw box coordinates', async () => {
+  const run = await runTask(pathIntegration, { trials: 64, probe_trials: 8, ood_trials: 8, position_scale: 1 });
+  assert.ok(checkPath(run.train, 2, 1) > 0);
+  let largest = 0;
+  for (let k = 0; k < 64; k++) largest = Math.max(largest, Math.abs(at(run.train.inputs, k, 0, 0)));
+  assert.ok(largest > 3, `raw start coordinates reach beyond 3 (largest ${largest})`);
 });
