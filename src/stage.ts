@@ -68,6 +68,18 @@ export interface StageContext<P = Record<string, unknown>> {
   memo(part: string, deps: unknown, compute: () => Promise<Readonly<Record<string, Table>>>): Promise<Readonly<Record<string, Table>>>;
 }
 
+/**
+ * A column of the table `degen results` prints for a stage (format `table`): the value of a scalar
+ * output column, with its interval (`lo`, `hi`) or its total (`of`, shown as `value/of`).
+ */
+export interface ResultColumn {
+  readonly label: string;
+  readonly value: string;
+  readonly lo?: string;
+  readonly hi?: string;
+  readonly of?: string;
+}
+
 /** What a stage module exports. */
 export interface Stage<P = Record<string, unknown>> {
   /** Kind name used in `uses:` (e.g. `train/rnn`). */
@@ -86,6 +98,8 @@ export interface Stage<P = Record<string, unknown>> {
   readonly outputs: Readonly<Record<string, Schema>>;
   /** Whether the compute backend can change the outputs (then it is part of the key). */
   readonly usesBackend?: boolean;
+  /** The columns `degen results` shows by default as a table (every column otherwise). */
+  readonly resultColumns?: readonly ResultColumn[];
   run(ctx: StageContext<P>): Promise<Readonly<Record<string, Table>>>;
 }
 

@@ -6,7 +6,7 @@ import { decodeTable, encodeTable, rowsToTable, scalarSchema, type Scalar } from
 import { DamagedObjectError, type Store } from '../cache/store.js';
 import { planStatus } from '../exec/status.js';
 import type { Instance } from '../graph/instances.js';
-import type { Json, StageRegistry } from '../stage.js';
+import type { Json, ResultColumn, StageRegistry } from '../stage.js';
 import { DEFAULT_BACKEND, EXIT, loadOrReport, openStore, type Io, type StudyOptions } from './common.js';
 
 export interface ResultsOptions extends StudyOptions {
@@ -48,7 +48,7 @@ function scalar(v: Json | undefined): Scalar | null {
 }
 
 /** The rows of one stage's cached instances; `missing` counts instances not computed yet. */
-export function collectResults(instances: readonly Instance[], outputsOf: (inst: Instance) => Readonly<Record<string, string>> | undefined, store: Store): ResultTable {
+export function collectResults(instances: readonly Instance[], outputsOf: (inst: Instance) => Readonly<Record<string, string>> | undefined, store: Store, withStage = false): ResultTable {
   const rows: Record<string, Scalar | null>[] = [];
   const columns: string[] = [];
   const add = (c: string): void => { if (!columns.includes(c)) columns.push(c); };
@@ -59,7 +59,7 @@ export function collectResults(instances: readonly Instance[], outputsOf: (inst:
       missing++;
       continue;
     }
-    const row = coordColumns(inst);
+    const row: Record<string, Scalar | null> = { ...(withStage ? { stage: inst.node.spec.name } : {}), ...coordColumns(inst) };
     Object.keys(row).forEach(add);
     const tables = Object.entries(outputs).map(([name, hash]) => [name, decodeTable(store.readObject(hash as never))] as const);
     const seen = new Map<string, number>();
@@ -108,14 +108,35 @@ export function toArrow(t: ResultTable): Table {
   return rowsToTable(scalarSchema(types), rows);
 }
 
+/** The table a stage asks for (coordinates first, then its result columns, intervals as `x [lo, hi]`). */
+export function presentTable(t: ResultTable, columns: readonly ResultColumn[], coords: readonly string[]): ResultTable {
+  const cell = (v: Scalar | null | undefined): string => formatCell(v ?? null);
+  const present = columns.filter((c) => t.columns.includes(c.value));
+  const rows = t.rows.map((r) => {
+    const row: Record<string, Scalar | null> = {};
+    for (const c of coords) row[c] = r[c] ?? null;
+    for (const c of present) {
+      const v = r[c.value];
+      if (v === null || v === undefined) row[c.label] = null;
+      else if (c.of) row[c.label] = `${cell(v)}/${cell(r[c.of])}`;
+      else if (c.lo && c.hi && r[c.lo] !== null && r[c.lo] !== undefined) row[c.label] = `${cell(v)} [${cell(r[c.lo])}, ${cell(r[c.hi])}]`;
+      else row[c.label] = cell(v);
+    }
+    return row;
+  });
+  return { columns: [...coords, ...present.map((c) => c.label)], rows, missing: t.missing };
+}
+
 export async function resultsCommand(file: string, opts: ResultsOptions, registry: StageRegistry, io: Io): Promise<number> {
   const loaded = await loadOrReport(file, registry, opts, io);
   if (!loaded) return EXIT.badInput;
-  const instances = loaded.plan.byStage.get(opts.stage);
-  if (!instances) {
+  // --stage names a stage of the study, or a stage kind: then every stage of that kind, one after another.
+  const stages = loaded.plan.byStage.has(opts.stage) ? [opts.stage] : loaded.plan.graph.nodes.filter((n) => n.stage.name === opts.stage).map((n) => n.spec.name);
+  if (stages.length === 0) {
     io.err(`degen results: no stage named ${JSON.stringify(opts.stage)} in ${file}; stages: ${[...loaded.plan.byStage.keys()].join(', ')}`);
     return EXIT.badInput;
   }
+  const instances = stages.flatMap((s) => loaded.plan.byStage.get(s)!);
   const format = opts.format ?? 'table';
   if (!['table', 'csv', 'json', 'arrow'].includes(format)) {
     io.err(`degen results: unknown --format ${JSON.stringify(format)}; expected table, csv, json or arrow`);
@@ -125,7 +146,8 @@ export async function resultsCommand(file: string, opts: ResultsOptions, registr
   const statuses = planStatus(loaded.plan, store, opts.backend ?? DEFAULT_BACKEND);
   let table: ResultTable;
   try {
-    table = collectResults(instances, (inst) => statuses[inst.index]?.record?.outputs, store);
+    table = collectResults(instances, (inst) => statuses[inst.index]?.record?.outputs, store, stages.length > 1);
+
   } catch (e) {
     if (e instanceof DamagedObjectError) {
       io.err(`degen results: ${e.message}; run \`degen run ${file}\` to recompute it`);
@@ -141,6 +163,12 @@ export async function resultsCommand(file: string, opts: ResultsOptions, registr
       return EXIT.badInput;
     }
     table = { ...table, columns: wanted };
+  } else if (format === 'table') {
+    const wanted = loaded.plan.graph.byName.get(stages[0]!)!.stage.resultColumns;
+    if (wanted) {
+      const coords = table.columns.filter((c) => c === 'stage' || stages.some((s) => loaded.plan.graph.byName.get(s)!.scope.axes.some((a) => c === a || c === `${a}_a` || c === `${a}_b`)));
+      table = presentTable(table, wanted, coords);
+    }
   }
   if (table.missing > 0) io.err(`degen results: ${table.missing} of ${instances.length} instances of ${opts.stage} are not computed yet; run \`degen run ${file}\``);
   let text: string | Uint8Array;

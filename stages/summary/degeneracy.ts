@@ -141,6 +141,17 @@ export const degeneracy = defineStage<DegeneracyParams>({
     },
   },
   outputs: { summary: summarySchema, networks: networksSchema, pairs: pairsSchema },
+  // What `degen results --stage summary/degeneracy` prints: each level with its 95 % interval.
+  resultColumns: [
+    { label: 'converged', value: 'n_converged', of: 'n_networks' },
+    { label: 'behaviour (std OOD MSE)', value: 'behaviour_degeneracy', lo: 'behaviour_ci_lo', hi: 'behaviour_ci_hi' },
+    { label: 'mean OOD MSE', value: 'mean_ood_mse', lo: 'mean_ood_mse_ci_lo', hi: 'mean_ood_mse_ci_hi' },
+    { label: 'dynamics (mean DSA)', value: 'dynamics_degeneracy', lo: 'dynamics_ci_lo', hi: 'dynamics_ci_hi' },
+    { label: 'DSA null', value: 'dsa_null_mean', lo: 'dsa_null_ci_lo', hi: 'dsa_null_ci_hi' },
+    { label: 'weights (RMS distance)', value: 'weight_degeneracy', lo: 'weight_ci_lo', hi: 'weight_ci_hi' },
+    { label: 'weight change', value: 'mean_weight_change' },
+    { label: 'kernel alignment', value: 'mean_kernel_alignment' },
+  ],
   async run(ctx) {
     const axis = foldedAxis(ctx);
     const seeds = ctx.members.map((m) => m.coords[axis]);

@@ -176,3 +176,26 @@ stages:
     ws.cleanup();
   }
 });
+
+test('results shows a stage\'s own table with intervals and counts, and takes a stage kind for every stage of it', () => {
+  const ws = new Workspace();
+  try {
+    const file = ws.write('study.yaml', `name: presented
+${pluginsLine()}
+sweep:
+  c: [1.5, 10]
+stages:
+  first:  { uses: test/interval, with: { centre: $c } }
+  second: { uses: test/interval, with: { centre: 7 } }
+`);
+    ws.runJson(file);
+    const one = ws.degen(['results', file, '--stage', 'first']);
+    assert.match(one.stdout, /c +ok +estimate \(95% CI\)\n[- ]+\n1\.5 +3\/4 +1\.5 \[1, 2\]\n10 +3\/4 +10 \[9\.5, 10\.5\]/);
+    const all = ws.degen(['results', file, '--stage', 'test/interval', '--format', 'csv']);
+    assert.equal(all.stdout.trim().split('\n')[0], 'stage,c,estimate,lo,hi,good,total');
+    assert.equal(all.stdout.trim().split('\n').length, 4);
+    assert.match(all.stdout, /\nsecond,,7,6\.5,7\.5,3,4/);
+  } finally {
+    ws.cleanup();
+  }
+});
