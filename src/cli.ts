@@ -22,7 +22,7 @@ function studyOptions(cmd: Command): Command {
     .option('--cache <dir>', 'cache folder (default: $DEGEN_CACHE or ./cache)')
     .option('--set <stage.param=value>', 'override a param or sweep axis (repeatable): --set train.hidden=128, --set "sweep.seed={range: [0, 16]}"', collect, [])
     .option('--max-instances <n>', 'refuse studies that expand past this many instances (default 100000)', parsePositiveInt('--max-instances'))
-    .addOption(new Option('--backend <name>', 'compute backend for training stages').choices(['wasm', 'tfjs']).default('wasm'));
+    .addOption(new Option('--backend <name>', 'compute backend for training stages: wasm (WebAssembly SIMD, bit-identical everywhere), wasm-fma (fused multiply-add: faster, other last bits), tfjs').choices(['wasm', 'wasm-fma', 'tfjs']).default('wasm'));
 }
 
 export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: Io = processIo): { program: Command; exitCode: () => number } {

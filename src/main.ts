@@ -45,14 +45,16 @@ function addBenchCommand(program: Command, setExit: (code: number) => void, io: 
     .option('--T <n>', 'trial length', parsePositiveInt('--T'), 100)
     .option('--steps <n>', 'training steps per network', parsePositiveInt('--steps'), 100)
     .option('--workers <n>', 'networks trained at once, one per worker thread', parsePositiveInt('--workers'), 1)
+    .option('--fma', 'use the fused multiply-add kernels (the wasm-fma backend)')
     .option('--torch', 'run the same step in PyTorch afterwards, when a Python with torch is found')
     .option('--json', 'print JSON')
-    .action(async (opts: { hidden: number; batch: number; T: number; steps: number; workers: number; torch?: boolean; json?: boolean }) => {
+    .action(async (opts: { hidden: number; batch: number; T: number; steps: number; workers: number; fma?: boolean; torch?: boolean; json?: boolean }) => {
       const { benchTrain, benchTrainTorch } = await import('../bench/train.js');
       const { torch, json, ...options } = opts;
       show(json, await benchTrain(options));
       if (torch) {
-        const other = benchTrainTorch(options);
+        const { fma: _fma, ...shared } = options;
+        const other = benchTrainTorch(shared);
         if (other) show(json, { backend: 'torch', ...other });
         else io.err('degen bench train: no Python with torch found (set DEGEN_PYTHON)');
       }
