@@ -6,7 +6,6 @@ import { LocalExecutor } from '../exec/local.js';
 import { Scheduler } from '../exec/scheduler.js';
 import { coordsText } from '../graph/instances.js';
 import type { StageRegistry } from '../stage.js';
-import { listrView } from '../ui/listr-view.js';
 import { plainView } from '../ui/plain-view.js';
 import { cacheDir, DEFAULT_BACKEND, defaultJobs, EXIT, loadOrReport, openStore, type Io, type StudyOptions } from './common.js';
 
@@ -48,6 +47,8 @@ export async function runCommand(file: string, opts: RunOptions, registry: Stage
   if (opts.json) {
     events.on((e) => { if (e.type === 'instance-failed') failures.push(e); });
   } else if (process.stdout.isTTY && !process.env.CI) {
+    // listr2 is loaded only for a terminal: it is a good part of start-up time otherwise.
+    const { listrView } = await import('../ui/listr-view.js');
     const view = listrView();
     events.on(view.listener);
     events.on((e) => { if (e.type === 'instance-failed' || e.type === 'warning') failures.push(e); });
