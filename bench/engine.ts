@@ -22,8 +22,9 @@ export interface EngineBenchResult {
 
 function timed(args: string[], cwd: string): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, DEGEN_CACHE: join(cwd, 'cache') } });
-  if (r.status !== 0) throw new Error(`degen ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  // Standard output (a JSON line per instance for plan) is discarded: writing it is part of the time.
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEGEN_CACHE: join(cwd, 'cache') } });
+  if (r.status !== 0) throw new Error(`degen ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stderr.slice(-2000)}`);
   return (performance.now() - t0) / 1000;
 }
 

@@ -1,29 +1,8 @@
 // `npm run bench`: every benchmark, with PyTorch beside the training step when `import torch` works.
 //   node dist/bench/run.js [engine] [train] [dsa] [--json]      (no names: all)
-import { spawnSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { benchDsa } from './dsa.js';
 import { benchEngine } from './engine.js';
-import { benchTrain, type BenchTrainResult } from './train.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const TORCH_SCRIPT = resolve(here, '..', '..', 'bench', 'train_torch.py');
-
-/** A Python with torch, if there is one (Debian's python3-torch lives under /usr/bin/python3). */
-function torchPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
-
-function torchTrain(py: string, hidden: number, workers: number, steps: number): BenchTrainResult | undefined {
-  const r = spawnSync(py, [TORCH_SCRIPT, '--hidden', String(hidden), '--workers', String(workers), '--steps', String(steps), '--json'], { encoding: 'utf8' });
-  if (r.status !== 0) return undefined;
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as BenchTrainResult;
-}
+import { benchTrain, benchTrainTorch, findTorchPython } from './train.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -41,20 +20,21 @@ if (want('engine')) {
 }
 
 if (want('train')) {
-  say('## train: ms per step (batch 64, T 100, 3-bit flip-flop), degen WASM vs PyTorch (1 thread per network)');
-  const py = torchPython();
-  if (!py) say('(PyTorch not found: install Debian\'s python3-torch for the side-by-side column)');
+  say('## train: ms per step (batch 64, T 100, 3-bit flip-flop), degen WASM (plain / fma) vs PyTorch (1 thread per network)');
+  const hasTorch = findTorchPython() !== undefined;
+  if (!hasTorch) say('(PyTorch not found: install Debian\'s python3-torch, or set DEGEN_PYTHON, for the side-by-side column)');
   const rows: Record<string, unknown>[] = [];
-  say('| N | workers | degen ms/step | degen steps/s | torch ms/step | torch steps/s | speed vs torch |');
-  say('|---|---|---|---|---|---|---|');
+  say('| N | workers | wasm ms/step | wasm steps/s | wasm-fma ms/step | wasm-fma steps/s | torch ms/step | torch steps/s | wasm vs torch |');
+  say('|---|---|---|---|---|---|---|---|---|');
   for (const hidden of [64, 128, 256]) {
     for (const workers of [1, 2]) {
       const steps = hidden >= 256 ? 40 : 100;
-      const ours = await benchTrain({ hidden, workers, steps });
-      const torch = py ? torchTrain(py, hidden, workers, steps) : undefined;
-      const ratio = torch ? ours.steps_per_second / torch.steps_per_second : undefined;
-      rows.push({ hidden, workers, degen: ours, torch: torch ?? null });
-      say(`| ${hidden} | ${workers} | ${ours.ms_per_step} | ${ours.steps_per_second} | ${torch?.ms_per_step ?? '-'} | ${torch?.steps_per_second ?? '-'} | ${ratio ? `${ratio.toFixed(2)}x` : '-'} |`);
+      const plain = await benchTrain({ hidden, workers, steps });
+      const fma = await benchTrain({ hidden, workers, steps, fma: true });
+      const torch = hasTorch ? benchTrainTorch({ hidden, workers, steps }) : undefined;
+      const ratio = torch ? plain.steps_per_second / torch.steps_per_second : undefined;
+      rows.push({ hidden, workers, wasm: plain, wasm_fma: fma, torch: torch ?? null });
+      say(`| ${hidden} | ${workers} | ${plain.ms_per_step} | ${plain.steps_per_second} | ${fma.ms_per_step} | ${fma.steps_per_second} | ${torch?.ms_per_step ?? '-'} | ${torch?.steps_per_second ?? '-'} | ${ratio ? `${ratio.toFixed(2)}x` : '-'} |`);
     }
   }
   out.train = rows;
