@@ -111,7 +111,8 @@ export function toArrow(t: ResultTable): Table {
 /** The table a stage asks for (coordinates first, then its result columns, intervals as `x [lo, hi]`). */
 export function presentTable(t: ResultTable, columns: readonly ResultColumn[], coords: readonly string[]): ResultTable {
   const cell = (v: Scalar | null | undefined): string => formatCell(v ?? null);
-  const present = columns.filter((c) => t.columns.includes(c.value));
+  // A column no instance has a value for (e.g. a metric the study did not run) is left out.
+  const present = columns.filter((c) => t.columns.includes(c.value) && t.rows.some((r) => r[c.value] !== null && r[c.value] !== undefined));
   const rows = t.rows.map((r) => {
     const row: Record<string, Scalar | null> = {};
     for (const c of coords) row[c] = r[c] ?? null;
