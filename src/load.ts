@@ -2,6 +2,7 @@
 import { pathToFileURL } from 'node:url';
 import { buildStageGraph, DEFAULT_MAX_INSTANCES } from './graph/dag.js';
 import { expandInstances, type InstancePlan } from './graph/instances.js';
+import { readSlurmBlock } from './exec/slurm-options.js';
 import { checkStageSchema } from './spec/params.js';
 import { SourceFile, type ConfigError } from './spec/source.js';
 import { applyOverrides, readStudy, type Study } from './spec/study.js';
@@ -21,6 +22,9 @@ export async function loadStudy(file: string, registry: StageRegistry, options: 
   if (overrideErrors.length) return { errors: overrideErrors };
   const study = readStudy(source);
   if (Array.isArray(study)) return { errors: study };
+  // The slurm: block is checked with the rest of the file, so `validate` catches its mistakes too.
+  const slurm = readSlurmBlock(study);
+  if (Array.isArray(slurm)) return { errors: slurm };
   const pluginErrors = await loadPlugins(study, registry);
   if (pluginErrors.length) return { errors: pluginErrors };
   const graph = buildStageGraph(study, registry, options.maxInstances ?? DEFAULT_MAX_INSTANCES);

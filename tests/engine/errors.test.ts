@@ -25,6 +25,7 @@ const cases: readonly Case[] = [
   { name: 'unknown param', body: `name: x\n${P}\nstages:\n  a:\n    uses: test/source\n    with:\n      sclae: 2\n`, at: ':7:7:', path: 'stages.a.with.sclae', says: ['unknown param "sclae"', 'scale'] },
   { name: 'wrong type arriving through a sweep axis', body: `name: x\n${P}\nsweep:\n  s: [1, "two"]\nstages:\n  a: { uses: test/source, with: { scale: $s } }\n`, at: ':4:10:', path: 'stages.a.with.scale', says: ['$s', 'expected number'] },
   { name: 'empty sweep axis', body: `name: x\n${P}\nsweep:\n  seed: []\nstages:\n  a: { uses: test/source, with: { x: $seed } }\n`, at: ':4:9:', path: 'sweep.seed', says: ['no values'] },
+  { name: 'a bad slurm: block', body: `name: x\n${P}\nslurm:\n  pack: many\nstages:\n  a: { uses: test/source }\n`, at: ':4:9:', path: 'slurm.pack', says: ['expected a whole number', '"many"'] },
   { name: 'sweep past the instance limit', body: `name: x\n${P}\nsweep:\n  a: { range: [0, 100000] }\n  b: { range: [0, 100000] }\nstages:\n  s: { uses: test/source, with: { x: $a, scale: $b } }\n`, at: ':', path: 'sweep', says: ['10,000,000,000 instances', 'limit of 100,000'] },
 ];
 
