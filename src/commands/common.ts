@@ -20,9 +20,22 @@ export interface Io {
   err(text: string): void;
 }
 
+/** Streams whose reader went away (`degen run ... | head`): later writes are dropped, the work goes on. */
+const closed = new Set<NodeJS.WriteStream>();
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    closed.add(stream);
+  });
+}
+
+function writeLine(stream: NodeJS.WriteStream, text: string): void {
+  if (!closed.has(stream)) stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  out: (t) => writeLine(process.stdout, t),
+  err: (t) => writeLine(process.stderr, t),
 };
 
 /** Exit codes: 0 success, 1 some instances failed, 2 bad input, 130 interrupted. */

@@ -15,7 +15,7 @@ export async function planCommand(file: string, opts: StudyOptions & { explain?:
   const lines: string[] = [];
   for (const s of statuses) {
     const key = s.key ? s.key.slice(0, 12) : '(pending)   ';
-    lines.push(`${s.status === 'cached' ? 'cached' : 'run   '}  ${key}  ${s.inst.node.spec.name}${s.inst.coords && Object.keys(s.inst.coords).length ? `  ${coordsText(s.inst.coords)}` : ''}`);
+    lines.push(`${s.status === 'cached' ? 'cached' : 'run   '}  ${key}  ${s.inst.node.spec.name}${s.inst.coords && Object.keys(s.inst.coords).length ? `  ${coordsText(s.inst.coords, s.inst.node.scope.paired)}` : ''}`);
     for (const r of s.reasons) lines.push(`          ${r}`);
   }
   const toRun = statuses.filter((s) => s.status === 'run').length;

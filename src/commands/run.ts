@@ -90,7 +90,7 @@ export async function runCommand(file: string, opts: RunOptions, registry: Stage
 
   if (!opts.json) {
     for (const e of failures) {
-      if (e.type === 'instance-failed') io.err(`[${e.stage}] FAILED ${coordsText(e.coords)}:\n  ${e.error.split('\n').join('\n  ')}`);
+      if (e.type === 'instance-failed') io.err(`[${e.stage}] FAILED ${coordsText(e.coords, loaded.plan.graph.byName.get(e.stage)?.scope.paired)}:\n  ${e.error.split('\n').join('\n  ')}`);
       else if (e.type === 'warning') io.err(`degen: warning: ${e.message}`);
     }
   } else {

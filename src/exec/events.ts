@@ -6,6 +6,8 @@ export interface StageTotal {
   readonly stage: string;
   readonly kind: string;
   readonly total: number;
+  /** Axes whose coordinate is a pair of values (`pairs:` here or upstream). */
+  readonly paired: readonly string[];
 }
 
 export interface RunSummary {

@@ -69,7 +69,7 @@ export class Scheduler {
     const study = this.plan.graph.study;
     this.events.emit({
       type: 'run-started', study: study.name, instances: this.plan.instances.length, executor: this.executor.name, slots: this.executor.slots,
-      stages: this.plan.graph.nodes.map((n) => ({ stage: n.spec.name, kind: n.stage.name, total: this.plan.byStage.get(n.spec.name)!.length })),
+      stages: this.plan.graph.nodes.map((n) => ({ stage: n.spec.name, kind: n.stage.name, total: this.plan.byStage.get(n.spec.name)!.length, paired: [...n.scope.paired] })),
     });
     const heartbeat = setInterval(() => {
       for (const lock of this.#locks.values()) lock.touch();

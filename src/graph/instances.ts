@@ -38,8 +38,10 @@ function scopeKey(axes: readonly string[], coords: CoordMap): string {
   return JSON.stringify(axes.map((a) => coords[a] ?? null));
 }
 
-export function coordsText(coords: CoordMap): string {
-  return Object.entries(coords).map(([k, v]) => `${k}=${Array.isArray(v) ? v.map((x) => JSON.stringify(x)).join('~') : typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+/** `bits=2 seed=0~3`: a paired axis shows its two values joined by ~, list values show as JSON. */
+export function coordsText(coords: CoordMap, paired: ReadonlySet<string> = new Set()): string {
+  const show = (v: Json | undefined): string => (typeof v === 'string' ? v : JSON.stringify(v));
+  return Object.entries(coords).map(([k, v]) => `${k}=${paired.has(k) && Array.isArray(v) ? v.map(show).join('~') : show(v)}`).join(' ');
 }
 
 function* product(axes: readonly string[], node: StageNode, values: ReadonlyMap<string, readonly Json[]>): Generator<Record<string, Json>> {

@@ -1,6 +1,6 @@
 // Per-stage counts built from the event stream; shared by the views.
 import type { RunEvent, StageTotal } from '../exec/events.js';
-import { coordsText } from '../graph/instances.js';
+import { coordsText, type CoordMap } from '../graph/instances.js';
 
 export interface StageTally {
   readonly stage: string;
@@ -21,11 +21,18 @@ export interface StageTally {
 
 export class Tally {
   readonly stages = new Map<string, StageTally>();
+  readonly #paired = new Map<string, ReadonlySet<string>>();
 
   constructor(stages: readonly StageTotal[]) {
     for (const s of stages) {
+      this.#paired.set(s.stage, new Set(s.paired));
       this.stages.set(s.stage, { stage: s.stage, kind: s.kind, total: s.total, done: 0, cached: 0, failed: 0, skipped: 0, elsewhere: 0, queued: 0, remote: 0, running: new Map() });
     }
+  }
+
+  /** An instance's coordinates as text, pairs as `a~b`. */
+  coords(stage: string, coords: CoordMap): string {
+    return coordsText(coords, this.#paired.get(stage));
   }
 
   settled(t: StageTally): number {
@@ -40,7 +47,7 @@ export class Tally {
     t.started ??= now;
     switch (e.type) {
       case 'instance-cached': t.cached++; if (t.running.delete(e.key)) t.elsewhere = Math.max(0, t.elsewhere - 1); break;
-      case 'instance-started': t.running.set(e.key, { coords: coordsText(e.coords), fraction: 0, since: now }); break;
+      case 'instance-started': t.running.set(e.key, { coords: this.coords(e.stage, e.coords), fraction: 0, since: now }); break;
       case 'instance-progress': {
         const r = t.running.get(e.key);
         if (r) { r.fraction = e.fraction; if (e.message !== undefined) r.message = e.message; }
