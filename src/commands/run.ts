@@ -7,6 +7,7 @@ import { Scheduler } from '../exec/scheduler.js';
 import { coordsText } from '../graph/instances.js';
 import type { StageRegistry } from '../stage.js';
 import { plainView } from '../ui/plain-view.js';
+import { summaryLine } from '../ui/tally.js';
 import { cacheDir, DEFAULT_BACKEND, defaultJobs, EXIT, loadOrReport, openStore, type Io, type StudyOptions } from './common.js';
 
 export interface RunOptions extends StudyOptions {
@@ -44,9 +45,10 @@ export async function runCommand(file: string, opts: RunOptions, registry: Stage
 
   const failures: RunEvent[] = [];
   let finished: () => Promise<void> = async () => undefined;
+  const interactive = !opts.json && process.stdout.isTTY && !process.env.CI;
   if (opts.json) {
     events.on((e) => { if (e.type === 'instance-failed') failures.push(e); });
-  } else if (process.stdout.isTTY && !process.env.CI) {
+  } else if (interactive) {
     // listr2 is loaded only for a terminal: it is a good part of start-up time otherwise.
     const { listrView } = await import('../ui/listr-view.js');
     const view = listrView();
@@ -89,6 +91,8 @@ export async function runCommand(file: string, opts: RunOptions, registry: Stage
   }
 
   if (!opts.json) {
+    // The plain view ends with this line itself; after the live view it is printed here.
+    if (interactive) io.out(summaryLine(summary));
     for (const e of failures) {
       if (e.type === 'instance-failed') io.err(`[${e.stage}] FAILED ${coordsText(e.coords, loaded.plan.graph.byName.get(e.stage)?.scope.paired)}:\n  ${e.error.split('\n').join('\n  ')}`);
       else if (e.type === 'warning') io.err(`degen: warning: ${e.message}`);

@@ -8,6 +8,8 @@ interface Row {
   task?: ListrTaskWrapper<unknown, never, never>;
   settle?: (error?: Error) => void;
   closed?: boolean;
+  /** Set when the run finished before listr started this row's task (e.g. everything was cached). */
+  finished?: { error?: Error };
 }
 
 export function listrView(): { listener: (e: RunEvent) => void; finished: () => Promise<void> } {
@@ -34,6 +36,12 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
     }
   };
 
+  const close = (row: Row, error?: Error): void => {
+    row.closed = true;
+    row.settle?.(error);
+    row.settle = undefined;
+  };
+
   const listener = (e: RunEvent): void => {
     if (e.type === 'run-started') {
       tally = new Tally(e.stages);
@@ -47,6 +55,7 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
             row.task = task;
             row.settle = (error) => (error ? reject(error) : resolve());
             render(tally!.stages.get(s.stage)!);
+            if (row.finished) close(row, row.finished.error);
           }),
         };
       });
@@ -56,13 +65,14 @@ export function listrView(): { listener: (e: RunEvent) => void; finished: () => 
     }
     if (e.type === 'run-finished') {
       if (timer) clearInterval(timer);
-      // Whatever did not settle (interrupted runs) closes now.
+      // Whatever did not settle (interrupted runs) closes now; a row whose task listr has not started
+      // yet closes when it starts.
+      const error = e.summary.interrupted ? new Error('interrupted') : undefined;
       for (const [name, row] of rows) {
         const t = tally?.stages.get(name);
         if (t) render(t);
-        row.closed = true;
-        row.settle?.(e.summary.interrupted ? new Error('interrupted') : undefined);
-        row.settle = undefined;
+        if (row.task) close(row, error);
+        else row.finished = { error };
       }
       return;
     }

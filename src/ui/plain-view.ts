@@ -1,7 +1,7 @@
 // Progress as plain lines, for logs and terminals that are not TTYs.
 import type { RunEvent } from '../exec/events.js';
 import { coordsText, type CoordMap } from '../graph/instances.js';
-import { counts, seconds, Tally } from './tally.js';
+import { counts, seconds, summaryLine, Tally } from './tally.js';
 
 const QUEUE_LINE_MS = 10_000;
 
@@ -44,8 +44,7 @@ export function plainView(write: (line: string) => void, writeError: (line: stri
         break;
       case 'run-finished': {
         if (tally) for (const s of tally.stages.values()) write(`[${s.stage}] ${counts(s)}`);
-        const r = e.summary;
-        write(`degen: ${r.ran} ran, ${r.cached} cached, ${r.failed} failed, ${r.skipped} skipped of ${r.instances} in ${seconds(r.seconds * 1000)}${r.interrupted ? ' (interrupted)' : ''}`);
+        write(summaryLine(e.summary));
         break;
       }
       default:

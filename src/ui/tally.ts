@@ -1,5 +1,5 @@
 // Per-stage counts built from the event stream; shared by the views.
-import type { RunEvent, StageTotal } from '../exec/events.js';
+import type { RunEvent, RunSummary, StageTotal } from '../exec/events.js';
 import { coordsText, type CoordMap } from '../graph/instances.js';
 
 export interface StageTally {
@@ -76,6 +76,11 @@ export function seconds(ms: number): string {
   if (s < 60) return `${s.toFixed(1)}s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The last line of a run: what ran, what was cached, what failed, out of how many, in how long. */
+export function summaryLine(r: RunSummary): string {
+  return `degen: ${r.ran} ran, ${r.cached} cached, ${r.failed} failed, ${r.skipped} skipped of ${r.instances} in ${seconds(r.seconds * 1000)}${r.interrupted ? ' (interrupted)' : ''}`;
 }
 
 export function counts(t: StageTally): string {
