@@ -38,6 +38,7 @@ export interface KernelExports {
   polar(x: number, w: number, xx: number, xxx: number, panel: number, n4: number, scale: number, maxIter: number, tol: number): number;
   sum_squares(g: number, count: number): number;
   heap_base(): number;
+  madd_probe(a: number, c: number): number;
   adam(w: number, g: number, m1: number, m2: number, count: number, k: number, step: number, root: number, b1: number, b2: number, eps: number): void;
 }
 
@@ -86,6 +87,11 @@ const wasmValidate = (bytes: Uint8Array): boolean => WebAssembly.validate(bytes)
 export function instantiateKernels(variant: KernelVariant = 'plain'): KernelExports {
   const k = new WebAssembly.Instance(kernelModule(variant), {}).exports as unknown as KernelExports;
   if (k.heap_base() > BASE) throw new Error(`kernels' static data ends at ${k.heap_base()}, above ${BASE} where buffers start`);
+  // A cached wasm-fma result must not depend on the machine: relaxed SIMD allows an unfused multiply-add,
+  // which would give other bits under the same key, so refuse to run rather than fill the cache with them.
+  if (variant === 'fma' && k.madd_probe(1 + 2 ** -23, -(1 + 2 ** -22)) !== 2 ** -46) {
+    throw new Error('the wasm-fma backend needs fused multiply-add, and this machine\'s WebAssembly engine does not fuse relaxed_madd; use --backend wasm');
+  }
   return k;
 }
 

@@ -119,3 +119,10 @@ test('the fused multiply-add build gives the same gradients to float32 precision
     assertClose(net.getGradient(), gradientReference(cfg, toFloat64(w), trials, pen).grad, 1e-4, `fma vs reference (${parameterization})`);
   }
 });
+
+test('the plain build multiplies then adds; the fma build fuses, so wasm-fma gives the same bits on every machine that runs it', () => {
+  const a = 1 + 2 ** -23;
+  const c = -(1 + 2 ** -22);
+  assert.equal(instantiateKernels('plain').madd_probe(a, c), 0);
+  if (fmaAvailable()) assert.equal(instantiateKernels('fma').madd_probe(a, c), 2 ** -46);
+});

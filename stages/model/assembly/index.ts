@@ -539,6 +539,13 @@ export function adam(w: usize, g: usize, m1: usize, m2: usize, count: i32, k: f3
   }
 }
 
+// madd(a, a, c) in lane 0. With a = 1 + 2^-23 and c = -(1 + 2^-22), a fused multiply-add gives 2^-46 and a
+// multiply then add gives 0 (a a rounds to 1 + 2^-22 first): the wrapper uses this to check that the fma
+// build really fuses here, since relaxed SIMD lets an engine do either and the two give different bits.
+export function madd_probe(a: f32, c: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(a), f32x4.splat(c)), 0);
+}
+
 // End of the kernels' own static data; the wrapper places its buffers above it.
 export function heap_base(): usize {
   return __heap_base;
