@@ -4,7 +4,7 @@
 // kernels with one batch row per (time, output) of a trial.
 import type { FloatArray } from '../../src/arrow.js';
 import { instantiateKernels, RnnKernels, TN_PANEL_ROWS } from './kernels.js';
-import { weightNames, type NetworkConfig, type Trials, type Weights } from './network.js';
+import { weightNames, type NetworkConfig, type Trials, type WeightName, type Weights } from './network.js';
 
 /** Gradient rows G [rows, params]; params in the order W, U, b, V, c, each row-major. */
 export interface TangentFeatures {
@@ -19,13 +19,17 @@ export function sampleTimes(T: number, count: number): number[] {
   return Array.from({ length: k }, (_, j) => Math.round(((j + 1) * T) / k) - 1);
 }
 
-/** Gradient rows of outputs y[trial, time, unit] for the first `ntkTrials` trials and `times`. */
-export function tangentFeatures(cfg: NetworkConfig, weights: Weights<FloatArray>, trials: Trials, ntkTrials: number, times: readonly number[]): TangentFeatures {
+/**
+ * Gradient rows of outputs y[trial, time, unit] for the first `ntkTrials` trials and `times`, with respect to
+ * the weights named in `names` (all of them by default), in the order of weightNames.
+ */
+export function tangentFeatures(cfg: NetworkConfig, weights: Weights<FloatArray>, trials: Trials, ntkTrials: number, times: readonly number[], names: readonly WeightName[] = weightNames): TangentFeatures {
   const p = cfg.n_out;
   const T = trials.T;
   const nTrials = Math.min(ntkTrials, trials.B);
   const perTrial = times.length * p;
-  const params = weightNames.reduce((sum, name) => sum + weights[name].length, 0);
+  const used = weightNames.filter((name) => names.includes(name));
+  const params = used.reduce((sum, name) => sum + weights[name].length, 0);
   const rows = nTrials * perTrial;
   const G = new Float32Array(rows * params);
   const net = new RnnKernels(cfg, perTrial, T);
@@ -47,7 +51,7 @@ export function tangentFeatures(cfg: NetworkConfig, weights: Weights<FloatArray>
     for (let b = 0; b < perTrial; b++) {
       const grad = net.trialGradient(b);
       let at = (trial * perTrial + b) * params;
-      for (const name of weightNames) {
+      for (const name of used) {
         G.set(grad[name], at);
         at += grad[name].length;
       }

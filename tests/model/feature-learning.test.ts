@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { rowsToTable, schemaMismatch, tableToRows, trialsToTable } from '../../src/arrow.js';
 import { Rng } from '../../src/random.js';
 import { featureLearning } from '../../stages/metrics/feature-learning.js';
-import { toFloat64, weightNames, weightsToTable, type NetworkConfig, type Trials, type Weights } from '../../stages/model/network.js';
+import { toFloat64, weightNames, weightsToTable, type NetworkConfig, type Trials, type WeightName, type Weights } from '../../stages/model/network.js';
 import { sampleTimes, tangentFeatures } from '../../stages/model/ntk.js';
 import { forwardReference } from '../../stages/model/reference.js';
 import { configSchema } from '../../stages/train.js';
@@ -70,8 +70,8 @@ function stageInputs(cfg: NetworkConfig, init: Weights, final: Weights, probe: T
   };
 }
 
-async function summary(cfg: NetworkConfig, init: Weights, final: Weights, probe: Trials) {
-  const out = await featureLearning.run(fakeContext({ ntk_trials: 4, ntk_times: 5 }, [{ outputs: stageInputs(cfg, init, final, probe) }]));
+async function summary(cfg: NetworkConfig, init: Weights, final: Weights, probe: Trials, kernelWeights: readonly WeightName[] = ['W', 'U', 'b', 'V']) {
+  const out = await featureLearning.run(fakeContext({ ntk_trials: 4, ntk_times: 5, kernel_weights: kernelWeights }, [{ outputs: stageInputs(cfg, init, final, probe) }]));
   assert.equal(schemaMismatch(featureLearning.outputs.summary!, out.summary!.schema), undefined);
   return tableToRows(out.summary!)[0]! as { weight_change: number; weight_change_rel: number; kernel_alignment: number };
 }
@@ -102,4 +102,17 @@ test('a larger weight change gives a lower kernel alignment', async () => {
     assert.ok(results[i]!.kernel_alignment < results[i - 1]!.kernel_alignment, `alignments ${results.map((r) => r.kernel_alignment).join(', ')}`);
   }
   assert.ok(results[0]!.kernel_alignment > 0.99 && results[2]!.kernel_alignment < 0.95, `alignments ${results.map((r) => r.kernel_alignment).join(', ')}`);
+});
+
+test('the output bias, whose tangent features never change, is left out of the kernel by default: with it a mup network at large gamma looks lazy', async () => {
+  const cfg = { ...tinyConfig('mup', 16), gamma: 10 };
+  const init = randomWeights(cfg, 5);
+  const probe = randomTrials(cfg, 6, 20, 6);
+  const rng = new Rng(9);
+  const final = { ...init, W: init.W.map((v) => v + 3 * rng.normal()), V: init.V.map((v) => v + 3 * rng.normal()) };
+  const without = await summary(cfg, init, final, probe);
+  const withBias = await summary(cfg, init, final, probe, weightNames);
+  const schema = featureLearning.params as { properties: { kernel_weights: { default: readonly string[] } } };
+  assert.deepEqual(schema.properties.kernel_weights.default, ['W', 'U', 'b', 'V']);
+  assert.ok(without.kernel_alignment < 0.9 && withBias.kernel_alignment > 0.99, `without c: ${without.kernel_alignment}, with c: ${withBias.kernel_alignment}`);
 });
