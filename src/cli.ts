@@ -2,7 +2,7 @@
 // science (metric, bench, report) and executors beyond the local one are added by the composition root.
 import { Command, CommanderError, Option } from 'commander';
 import type { StageRegistry } from './stage.js';
-import { collect, EXIT, parsePositiveInt, processIo, UsageError, type Io } from './commands/common.js';
+import { backendOption, collect, EXIT, parsePositiveInt, processIo, UsageError, type Io } from './commands/common.js';
 import { gcCommand, verifyCommand } from './commands/maintain.js';
 import { dagCommand, planCommand, validateCommand } from './commands/plan.js';
 import { execCommand, parseIndex } from './commands/exec.js';
@@ -15,14 +15,16 @@ export interface CliExtensions {
   readonly commands?: (program: Command, setExit: (code: number) => void, io: Io) => void;
   /** Adds options to `degen run` (e.g. the Slurm executor's). */
   readonly runOptions?: (run: Command) => void;
+  /** The default of --backend on this machine (DEFAULT_BACKEND when not given). */
+  readonly defaultBackend?: string;
 }
 
-function studyOptions(cmd: Command): Command {
+function studyOptions(cmd: Command, defaultBackend?: string): Command {
   return cmd
     .option('--cache <dir>', 'cache folder (default: $DEGEN_CACHE or ./cache)')
     .option('--set <stage.param=value>', 'override a param or sweep axis (repeatable): --set train.hidden=128, --set "sweep.seed={range: [0, 16]}"', collect, [])
     .option('--max-instances <n>', 'refuse studies that expand past this many instances (default 100000)', parsePositiveInt('--max-instances'))
-    .addOption(new Option('--backend <name>', 'compute backend for training stages: wasm (WebAssembly SIMD, bit-identical everywhere), wasm-fma (fused multiply-add: faster, other last bits), tfjs').choices(['wasm', 'wasm-fma', 'tfjs']).default('wasm'));
+    .addOption(backendOption(defaultBackend));
 }
 
 export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: Io = processIo): { program: Command; exitCode: () => number } {
@@ -35,7 +37,7 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
 
-  const run = studyOptions(program.command('run <study>').description('run every instance that is not cached'))
+  const run = studyOptions(program.command('run <study>').description('run every instance that is not cached'), ext.defaultBackend)
     .option('-j, --jobs <n>', 'worker threads (default: one per core)', parsePositiveInt('--jobs'))
     .option('-k, --keep-going', 'keep running independent instances after a failure')
     .option('--json', 'print one JSON summary at the end instead of the live view')
@@ -44,19 +46,19 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
   ext.runOptions?.(run);
   run.action(async (file: string, opts) => setExit(await runCommand(file, opts, registry, io, ext.executors)));
 
-  studyOptions(program.command('plan <study>').description('list every instance, its key and whether it is cached or will run'))
+  studyOptions(program.command('plan <study>').description('list every instance, its key and whether it is cached or will run'), ext.defaultBackend)
     .option('--explain', 'say why each instance will run: which key component changed, old -> new')
     .option('--json', 'print a JSON array of {stage, coords, key, status, reasons}')
     .action(async (file: string, opts) => setExit(await planCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('validate <study>').description('check a study file and report every error with its line'))
+  studyOptions(program.command('validate <study>').description('check a study file and report every error with its line'), ext.defaultBackend)
     .action(async (file: string, opts) => setExit(await validateCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('dag <study>').description('print the stage graph'))
+  studyOptions(program.command('dag <study>').description('print the stage graph'), ext.defaultBackend)
     .addOption(new Option('--format <format>', 'graph language').choices(['mermaid', 'dot']).default('mermaid'))
     .action(async (file: string, opts) => setExit(await dagCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('results <study>').description('one row per instance of a stage: sweep coordinates and scalar outputs'))
+  studyOptions(program.command('results <study>').description('one row per instance of a stage: sweep coordinates and scalar outputs'), ext.defaultBackend)
     .requiredOption('--stage <name>', 'the stage (its name in the study file)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
@@ -68,7 +70,7 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .option('--json', 'print the report as JSON')
     .action((opts) => setExit(verifyCommand(opts, io)));
 
-  studyOptions(program.command('gc <studies...>').description('delete cached results that none of the named studies reaches'))
+  studyOptions(program.command('gc <studies...>').description('delete cached results that none of the named studies reaches'), ext.defaultBackend)
     .option('--dry-run', 'only report what would be deleted')
     .option('--json', 'print the summary as JSON')
     .action(async (files: string[], opts) => setExit(await gcCommand(files, opts, registry, io)));

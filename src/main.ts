@@ -13,6 +13,7 @@ import { collect } from '../stages/collect.js';
 import { featureLearning } from '../stages/metrics/feature-learning.js';
 import { metricStages } from '../stages/metrics/index.js';
 import { addReportCommand, summaryStages } from '../stages/summary/index.js';
+import { defaultTrainingBackend } from '../stages/model/kernels.js';
 
 export function builtinRegistry(): StageRegistry {
   const registry = new StageRegistry();
@@ -78,11 +79,13 @@ function addBenchCommand(program: Command, setExit: (code: number) => void, io: 
 }
 
 const registry = builtinRegistry();
+const defaultBackend = defaultTrainingBackend();
 const code = await runCli(process.argv, registry, {
   executors: { slurm: slurmExecutor },
   runOptions: addSlurmRunOptions,
+  defaultBackend,
   commands: (program, setExit, io) => {
-    addReportCommand(program, registry, setExit, io);
+    addReportCommand(program, registry, setExit, io, defaultBackend);
     addMetricCommand(program, setExit, io);
     addBenchCommand(program, setExit, io);
   },

@@ -1,4 +1,5 @@
 // What every command shares: where the cache is, how a study is loaded, how errors are shown.
+import { Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { LocalStore } from '../cache/local-store.js';
@@ -55,7 +56,20 @@ export function defaultJobs(): number {
   return availableParallelism();
 }
 
+/** The backend when neither the command line nor the composition root names one. */
 export const DEFAULT_BACKEND = 'wasm';
+
+/** Backends of training stages, for --backend. */
+export const BACKENDS = ['wasm', 'wasm-fma', 'tfjs'] as const;
+
+/**
+ * --backend, as every command that computes cache keys takes it. The default is chosen by the composition
+ * root for this machine (wasm-fma where WebAssembly fuses multiply-adds, else wasm).
+ */
+export function backendOption(defaultBackend: string = DEFAULT_BACKEND): Option {
+  return new Option('--backend <name>', 'compute backend for training stages: wasm-fma (WebAssembly SIMD with fused multiply-add, the default where the machine fuses), wasm (multiply then add: the same bits on every machine), tfjs (TensorFlow.js)')
+    .choices([...BACKENDS]).default(defaultBackend);
+}
 
 /** Loads a study or prints its errors; returns undefined after printing. */
 export async function loadOrReport(file: string, registry: StageRegistry, opts: StudyOptions, io: Io): Promise<{ plan: InstancePlan; study: Study } | undefined> {

@@ -66,6 +66,28 @@ export function fmaAvailable(): boolean {
   return wasmValidate(bytes);
 }
 
+let fuses: boolean | undefined;
+
+/**
+ * Whether the fma build runs here and really fuses (see instantiateKernels): then wasm-fma gives the same
+ * bits as on any other machine that runs it, about 30% faster than wasm.
+ */
+export function fusedMaddAvailable(): boolean {
+  if (fuses === undefined) {
+    try {
+      fuses = fmaAvailable() && instantiateKernels('fma') !== undefined;
+    } catch {
+      fuses = false;
+    }
+  }
+  return fuses;
+}
+
+/** The training backend to use when none is named: wasm-fma where it runs, else wasm. */
+export function defaultTrainingBackend(): 'wasm-fma' | 'wasm' {
+  return fusedMaddAvailable() ? 'wasm-fma' : 'wasm';
+}
+
 /** The compiled kernel module (compiled once per thread and variant). */
 export function kernelModule(variant: KernelVariant = 'plain'): WasmModule {
   let module = compiled.get(variant);
