@@ -20,21 +20,21 @@ if (want('engine')) {
 }
 
 if (want('train')) {
-  say('## train: ms per step (batch 64, T 100, 3-bit flip-flop), degen WASM (plain / fma) vs PyTorch (1 thread per network)');
+  say('## train: ms per step (batch 64, T 100, 3-bit flip-flop), degen WASM (wasm / wasm-fma, the default where it runs) vs PyTorch (1 thread per network)');
   const hasTorch = findTorchPython() !== undefined;
   if (!hasTorch) say('(PyTorch not found: install Debian\'s python3-torch, or set DEGEN_PYTHON, for the side-by-side column)');
   const rows: Record<string, unknown>[] = [];
-  say('| N | workers | wasm ms/step | wasm steps/s | wasm-fma ms/step | wasm-fma steps/s | torch ms/step | torch steps/s | wasm vs torch |');
-  say('|---|---|---|---|---|---|---|---|---|');
+  say('| N | workers | wasm ms/step | wasm steps/s | wasm-fma ms/step | wasm-fma steps/s | torch ms/step | torch steps/s | wasm vs torch | wasm-fma vs torch |');
+  say('|---|---|---|---|---|---|---|---|---|---|');
   for (const hidden of [64, 128, 256]) {
     for (const workers of [1, 2]) {
       const steps = hidden >= 256 ? 40 : 100;
       const plain = await benchTrain({ hidden, workers, steps });
       const fma = await benchTrain({ hidden, workers, steps, fma: true });
       const torch = hasTorch ? benchTrainTorch({ hidden, workers, steps }) : undefined;
-      const ratio = torch ? plain.steps_per_second / torch.steps_per_second : undefined;
+      const ratio = (r: { steps_per_second: number }): string => (torch ? `${(r.steps_per_second / torch.steps_per_second).toFixed(2)}x` : '-');
       rows.push({ hidden, workers, wasm: plain, wasm_fma: fma, torch: torch ?? null });
-      say(`| ${hidden} | ${workers} | ${plain.ms_per_step} | ${plain.steps_per_second} | ${fma.ms_per_step} | ${fma.steps_per_second} | ${torch?.ms_per_step ?? '-'} | ${torch?.steps_per_second ?? '-'} | ${ratio ? `${ratio.toFixed(2)}x` : '-'} |`);
+      say(`| ${hidden} | ${workers} | ${plain.ms_per_step} | ${plain.steps_per_second} | ${fma.ms_per_step} | ${fma.steps_per_second} | ${torch?.ms_per_step ?? '-'} | ${torch?.steps_per_second ?? '-'} | ${ratio(plain)} | ${ratio(fma)} |`);
     }
   }
   out.train = rows;
