@@ -24,6 +24,9 @@ export interface LevelRow {
   readonly weights_hi: number | null;
   readonly n_converged: number;
   readonly n_networks: number;
+  /** Feature-learning checks (mean over converged networks), when the study measures them. */
+  readonly weight_change?: number | null;
+  readonly kernel_alignment?: number | null;
 }
 
 export interface MdsPoint {
@@ -46,7 +49,10 @@ const AXIS_GREY = '#888';
 /** MDS panels label their points with seeds up to this many networks per panel. */
 const MAX_LABELLED_POINTS = 20;
 
-/** The three levels and the number of converged networks against one knob; the DSA null beside dynamics. */
+/**
+ * The three levels and the number of converged networks against one knob; the DSA null beside dynamics, and
+ * the feature-learning checks (weight change, kernel alignment) when the rows have them.
+ */
 export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: string, rows: readonly LevelRow[]): TopLevelSpec {
   const grouped = new Set(rows.map((r) => r.group)).size > 1;
   const color = grouped
@@ -64,30 +70,45 @@ export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: st
       ...extra,
     ],
   });
-  const has = (field: 'behaviour' | 'dynamics' | 'weights'): boolean => rows.some((r) => r[field] !== null);
+  // A mean without an interval (the feature-learning checks): line and points only.
+  const meanPanel = (field: string, title: string): object => ({
+    ...PANEL,
+    title,
+    layer: [
+      { mark: { type: 'line', strokeWidth: 1, opacity: 0.6 }, encoding: { x, ...offset, y: { field, type: 'quantitative', title: null, scale: { zero: false } }, ...color } },
+      { mark: { type: 'point', filled: true, size: 40 }, encoding: { x, ...offset, y: { field, type: 'quantitative' }, ...color } },
+    ],
+  });
+  const has = (field: 'behaviour' | 'dynamics' | 'weights' | 'weight_change' | 'kernel_alignment'): boolean => rows.some((r) => r[field] !== null && r[field] !== undefined);
   const nullLayers = rows.some((r) => r.dsa_null !== null)
     ? [
       { mark: { type: 'rule', strokeWidth: 1, strokeDash: [3, 2], color: AXIS_GREY }, encoding: { x, ...offset, y: { field: 'dsa_null_lo', type: 'quantitative' }, y2: { field: 'dsa_null_hi' } } },
       { mark: { type: 'point', shape: 'diamond', filled: false, size: 40, color: AXIS_GREY }, encoding: { x, ...offset, y: { field: 'dsa_null', type: 'quantitative' } } },
     ]
     : [];
+  const levels = [
+    // A level without any value (its input is not in the study) gets no empty panel.
+    ...(has('behaviour') ? [levelPanel('behaviour', 'behaviour: std of OOD MSE')] : []),
+    ...(has('dynamics') || nullLayers.length ? [levelPanel('dynamics', nullLayers.length ? 'dynamics: mean DSA (grey ◇ null)' : 'dynamics: mean pairwise DSA', nullLayers)] : []),
+    ...(has('weights') ? [levelPanel('weights', 'weights: mean RMS distance')] : []),
+    {
+      ...PANEL,
+      title: 'converged networks',
+      layer: [
+        { mark: { type: 'bar', opacity: 0.25 }, encoding: { x, ...offset, y: { field: 'n_networks', type: 'quantitative', title: null, axis: { tickMinStep: 1 } }, ...color } },
+        { mark: { type: 'bar' }, encoding: { x, ...offset, y: { field: 'n_converged', type: 'quantitative' }, ...color } },
+      ],
+    },
+  ];
+  // The feature-learning checks, when measured, go in a second row below the levels.
+  const checks = [
+    ...(has('weight_change') ? [meanPanel('weight_change', 'weight change ‖W_T − W_0‖')] : []),
+    ...(has('kernel_alignment') ? [meanPanel('kernel_alignment', 'kernel alignment (init vs trained)')] : []),
+  ];
   return {
     data: { values: rows as never },
     config: { view: { stroke: null }, legend: { orient: 'bottom', direction: 'horizontal', labelLimit: 260 } },
-    hconcat: [
-      // A level without any value (its input is not in the study) gets no empty panel.
-      ...(has('behaviour') ? [levelPanel('behaviour', 'behaviour: std of OOD MSE')] : []),
-      ...(has('dynamics') || nullLayers.length ? [levelPanel('dynamics', nullLayers.length ? 'dynamics: mean DSA (grey ◇ null)' : 'dynamics: mean pairwise DSA', nullLayers)] : []),
-      ...(has('weights') ? [levelPanel('weights', 'weights: mean RMS distance')] : []),
-      {
-        ...PANEL,
-        title: 'converged networks',
-        layer: [
-          { mark: { type: 'bar', opacity: 0.25 }, encoding: { x, ...offset, y: { field: 'n_networks', type: 'quantitative', title: null, axis: { tickMinStep: 1 } }, ...color } },
-          { mark: { type: 'bar' }, encoding: { x, ...offset, y: { field: 'n_converged', type: 'quantitative' }, ...color } },
-        ],
-      },
-    ],
+    ...(checks.length ? { vconcat: [{ hconcat: levels }, { hconcat: checks }] } : { hconcat: levels }),
   } as unknown as TopLevelSpec;
 }
 

@@ -113,6 +113,7 @@ function levelRow(c: Condition, x: string, group: string): LevelRow {
     dsa_null: num(s.dsa_null_mean), dsa_null_lo: num(s.dsa_null_ci_lo), dsa_null_hi: num(s.dsa_null_ci_hi),
     weights: num(s.weight_degeneracy), weights_lo: num(s.weight_ci_lo), weights_hi: num(s.weight_ci_hi),
     n_converged: num(s.n_converged) ?? 0, n_networks: num(s.n_networks) ?? 0,
+    weight_change: num(s.mean_weight_change), kernel_alignment: num(s.mean_kernel_alignment),
   };
 }
 
@@ -136,7 +137,7 @@ async function knobFigures(stage: DegeneracyStage, axisValues: ReadonlyMap<strin
     const spec = knobSpec(knob, order, others.join(', '), rows);
     figures.push({
       id, svg: await renderSvg(spec, id),
-      caption: `${name}: degeneracy against ${knob}${others.length ? `, one colour per value of ${others.join(', ')}` : ''}. Points are estimates over converged networks, bars bootstrap 95% intervals; the last panel shows converged networks (solid) of all networks (pale).`,
+      caption: `${name}: degeneracy against ${knob}${others.length ? `, one colour per value of ${others.join(', ')}` : ''}. Points are estimates over converged networks, bars bootstrap 95% intervals${rows.some((r) => r.weight_change !== null || r.kernel_alignment !== null) ? ' (weight change and kernel alignment: means, without intervals)' : ''}; 'converged networks' shows converged (solid) of all networks (pale).`,
     });
   }
   return figures;

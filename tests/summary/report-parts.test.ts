@@ -67,6 +67,14 @@ describe('charts', () => {
     dsa_null: v / 10, dsa_null_lo: v / 20, dsa_null_hi: v / 5, weights: v, weights_lo: null, weights_hi: null, n_converged: 3, n_networks: 4,
   });
 
+  it('adds weight-change and kernel-alignment panels only when the conditions have them', async () => {
+    const plain = await renderSvg(knobSpec('gamma', ['1', '3'], '', [row('1', '', 1), row('3', '', 2)]), 'p');
+    const withChecks = await renderSvg(knobSpec('gamma', ['1', '3'], '', [{ ...row('1', '', 1), weight_change: 250, kernel_alignment: 0.5 }, { ...row('3', '', 2), weight_change: 390, kernel_alignment: 0.44 }]), 'f');
+    assert.doesNotMatch(plain, /weight change|kernel alignment/);
+    assert.match(withChecks, /weight change/);
+    assert.match(withChecks, /kernel alignment/);
+  });
+
   it('renders SVG in which data strings are escaped and ids are unique per chart', async () => {
     const spec = knobSpec('bits', ['1', HOSTILE], 'task', [row('1', HOSTILE, 1), row(HOSTILE, HOSTILE, 2), row('1', 'plain', 3)]);
     const a = await renderSvg(spec, 'a');
