@@ -49,6 +49,10 @@ export const dsaParamsSchema = {
       { required: ['rank_thresh', 'rank_explained_variance'] },
     ],
   },
+  // rank defaults to 20 only when neither other rule is given; filling it in (rather than leaving it unset)
+  // gives `rank: 20` written out the same key as no rank at all, and `plan --explain` says `rank: 20 -> 10`.
+  if: { not: { anyOf: [{ required: ['rank_thresh'] }, { required: ['rank_explained_variance'] }] } },
+  then: { properties: { rank: { default: defaultRank } } },
 } as const;
 
 export function dmdOptionsOf(p: DsaParams): DmdOptions {

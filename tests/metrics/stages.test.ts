@@ -59,9 +59,18 @@ test('every metric stage has a valid params schema and declares its outputs', ()
   assert.ok('params' in ok);
   assert.equal(ok.params.n_delays, 5);
   assert.equal(ok.params.score, 'angular');
-  assert.equal(ok.params.rank, undefined, 'rank 20 is applied in code, so that rank_thresh alone is allowed');
+  // rank 20 is filled in when no other rank rule is given, so writing it out keeps the same params (and key).
+  assert.equal(ok.params.rank, 20);
+  const explicit = checkParams(dsa as never, { rank: 20 });
+  assert.ok('params' in explicit);
+  assert.deepEqual(explicit.params, ok.params);
   assert.ok('problems' in checkParams(dsa as never, { rank: 10, rank_thresh: 1 }));
-  assert.ok('params' in checkParams(dsaNull as never, { rank_explained_variance: 0.9 }));
+  const byVariance = checkParams(dsaNull as never, { rank_explained_variance: 0.9 });
+  assert.ok('params' in byVariance);
+  assert.equal(byVariance.params.rank, undefined);
+  const byThreshold = checkParams(dsa as never, { rank_thresh: 0.5 });
+  assert.ok('params' in byThreshold);
+  assert.equal(byThreshold.params.rank, undefined);
 });
 
 test('metric/dsa: ~0 for a rotated and reflected copy, > 0 between networks; one DMD fit per network through memo', async () => {
