@@ -19,7 +19,7 @@ export interface CliExtensions {
   readonly defaultBackend?: string;
 }
 
-function studyOptions(cmd: Command, defaultBackend?: string): Command {
+function addStudyOptions(cmd: Command, defaultBackend?: string): Command {
   return cmd
     .option('--cache <dir>', 'cache folder (default: $DEGEN_CACHE or ./cache)')
     .option('--set <stage.param=value>', 'override a param or sweep axis (repeatable): --set train.hidden=128, --set "sweep.seed={range: [0, 16]}"', collect, [])
@@ -36,8 +36,9 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  const studyOptions = (cmd: Command): Command => addStudyOptions(cmd, ext.defaultBackend);
 
-  const run = studyOptions(program.command('run <study>').description('run every instance that is not cached'), ext.defaultBackend)
+  const run = studyOptions(program.command('run <study>').description('run every instance that is not cached'))
     .option('-j, --jobs <n>', 'worker threads (default: one per core)', parsePositiveInt('--jobs'))
     .option('-k, --keep-going', 'keep running independent instances after a failure')
     .option('--json', 'print one JSON summary at the end instead of the live view')
@@ -46,19 +47,19 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
   ext.runOptions?.(run);
   run.action(async (file: string, opts) => setExit(await runCommand(file, opts, registry, io, ext.executors)));
 
-  studyOptions(program.command('plan <study>').description('list every instance, its key and whether it is cached or will run'), ext.defaultBackend)
+  studyOptions(program.command('plan <study>').description('list every instance, its key and whether it is cached or will run'))
     .option('--explain', 'say why each instance will run: which key component changed, old -> new')
     .option('--json', 'print a JSON array of {stage, coords, key, status, reasons}')
     .action(async (file: string, opts) => setExit(await planCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('validate <study>').description('check a study file and report every error with its line'), ext.defaultBackend)
+  studyOptions(program.command('validate <study>').description('check a study file and report every error with its line'))
     .action(async (file: string, opts) => setExit(await validateCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('dag <study>').description('print the stage graph'), ext.defaultBackend)
+  studyOptions(program.command('dag <study>').description('print the stage graph'))
     .addOption(new Option('--format <format>', 'graph language').choices(['mermaid', 'dot']).default('mermaid'))
     .action(async (file: string, opts) => setExit(await dagCommand(file, opts, registry, io)));
 
-  studyOptions(program.command('results <study>').description('one row per instance of a stage: sweep coordinates and scalar outputs'), ext.defaultBackend)
+  studyOptions(program.command('results <study>').description('one row per instance of a stage: sweep coordinates and scalar outputs'))
     .requiredOption('--stage <name>', 'the stage (its name in the study file)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json', 'arrow']).default('table'))
     .option('-o, --output <file>', 'write to a file instead of standard output')
@@ -70,7 +71,7 @@ export function buildCli(registry: StageRegistry, ext: CliExtensions = {}, io: I
     .option('--json', 'print the report as JSON')
     .action((opts) => setExit(verifyCommand(opts, io)));
 
-  studyOptions(program.command('gc <studies...>').description('delete cached results that none of the named studies reaches'), ext.defaultBackend)
+  studyOptions(program.command('gc <studies...>').description('delete cached results that none of the named studies reaches'))
     .option('--dry-run', 'only report what would be deleted')
     .option('--json', 'print the summary as JSON')
     .action(async (files: string[], opts) => setExit(await gcCommand(files, opts, registry, io)));

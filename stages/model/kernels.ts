@@ -75,7 +75,8 @@ let fuses: boolean | undefined;
 export function fusedMaddAvailable(): boolean {
   if (fuses === undefined) {
     try {
-      fuses = fmaAvailable() && instantiateKernels('fma') !== undefined;
+      instantiateKernels('fma'); // throws where the fma build cannot run or does not fuse
+      fuses = true;
     } catch {
       fuses = false;
     }

@@ -79,7 +79,7 @@ export function knobSpec(knob: string, xOrder: readonly string[], groupTitle: st
       { mark: { type: 'point', filled: true, size: 40 }, encoding: { x, ...offset, y: { field, type: 'quantitative' }, ...color } },
     ],
   });
-  const has = (field: 'behaviour' | 'dynamics' | 'weights' | 'weight_change' | 'kernel_alignment'): boolean => rows.some((r) => r[field] !== null && r[field] !== undefined);
+  const has = (field: 'behaviour' | 'dynamics' | 'weights' | 'weight_change' | 'kernel_alignment'): boolean => rows.some((r) => r[field] != null);
   const nullLayers = rows.some((r) => r.dsa_null !== null)
     ? [
       { mark: { type: 'rule', strokeWidth: 1, strokeDash: [3, 2], color: AXIS_GREY }, encoding: { x, ...offset, y: { field: 'dsa_null_lo', type: 'quantitative' }, y2: { field: 'dsa_null_hi' } } },

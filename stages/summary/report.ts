@@ -137,7 +137,7 @@ async function knobFigures(stage: DegeneracyStage, axisValues: ReadonlyMap<strin
     const spec = knobSpec(knob, order, others.join(', '), rows);
     figures.push({
       id, svg: await renderSvg(spec, id),
-      caption: `${name}: degeneracy against ${knob}${others.length ? `, one colour per value of ${others.join(', ')}` : ''}. Points are estimates over converged networks, bars bootstrap 95% intervals${rows.some((r) => r.weight_change !== null || r.kernel_alignment !== null) ? ' (weight change and kernel alignment: means, without intervals)' : ''}; 'converged networks' shows converged (solid) of all networks (pale).`,
+      caption: `${name}: degeneracy against ${knob}${others.length ? `, one colour per value of ${others.join(', ')}` : ''}. Points are estimates over converged networks, bars bootstrap 95% intervals${rows.some((r) => r.weight_change != null || r.kernel_alignment != null) ? ' (weight change and kernel alignment: means, without intervals)' : ''}; 'converged networks' shows converged (solid) of all networks (pale).`,
     });
   }
   return figures;
